@@ -1,0 +1,35 @@
+import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { guarded } from "../lib/guard.server";
+
+export async function loader({ context, request }: LoaderFunctionArgs) {
+  const user = await guarded(request, () => context.trpc.auth.me());
+  return json({ user, transport: context.app.transport, airtable: context.app.airtable });
+}
+
+export default function AppLayout() {
+  const { user, transport } = useLoaderData<typeof loader>();
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a href="#main" className="skip">Skip to content</a>
+        <NavLink to="/campaigns" className="brand">Herald</NavLink>
+        <nav aria-label="Main">
+          <NavLink to="/campaigns">Campaigns</NavLink>
+          {transport === "outbox" ? <NavLink to="/outbox">Outbox</NavLink> : null}
+          {user.role === "admin" ? <NavLink to="/team">Team</NavLink> : null}
+        </nav>
+        <div className="who">
+          <span title={user.email}>{user.name || user.email}</span>
+          <span className="role">{user.role}</span>
+          <Form method="post" action="/logout">
+            <button type="submit" className="link">Sign out</button>
+          </Form>
+        </div>
+      </header>
+      <main id="main" className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import { bigint, integer, timestamp } from "drizzle-orm/pg-core";
+
+/** Surrogate keys are 64-bit identities; JS numbers are exact up to 2^53, far beyond any count here. */
+export const id = () => bigint("id", { mode: "number" }).generatedAlwaysAsIdentity();
+export const ref = (name: string) => bigint(name, { mode: "number" });
+export const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+export const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+export const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+export const count = (name: string) => integer(name).notNull().default(0);
+
+/**
+ * The counters a run and a campaign both keep. Opened and clicked count unique
+ * recipients; totals come from the event log.
+ */
+export const deliveryCounters = () => ({
+  recipients: count("recipients"),
+  sent: count("sent"),
+  delivered: count("delivered"),
+  failed: count("failed"),
+  opened: count("opened"),
+  clicked: count("clicked"),
+  replied: count("replied"),
+  bounced: count("bounced"),
+  complained: count("complained"),
+  unsubscribed: count("unsubscribed"),
+});

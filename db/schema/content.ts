@@ -1,0 +1,31 @@
+import { sql } from "drizzle-orm";
+import { integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, id, updatedAt } from "./columns";
+
+export const templates = pgTable(
+  "templates",
+  {
+    id: id().primaryKey(),
+    name: text("name").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    text: text("text").notNull().default(""),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("templates_name_lower_key").on(sql`lower(${t.name})`)],
+);
+
+/** A from-address with a daily cap; a campaign with several rotates across them. */
+export const senderIdentities = pgTable(
+  "sender_identities",
+  {
+    id: id().primaryKey(),
+    fromEmail: text("from_email").notNull(),
+    fromName: text("from_name").notNull().default(""),
+    dailyCap: integer("daily_cap").notNull().default(1000),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("sender_identities_from_email_lower_key").on(sql`lower(${t.fromEmail})`)],
+);

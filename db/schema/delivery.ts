@@ -1,0 +1,171 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial, boolean, date, foreignKey, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { leads } from "./audience";
+import { campaignRuns, campaigns } from "./campaigns";
+import { count, createdAt, id, ref, ts, updatedAt } from "./columns";
+
+export const recipientStatus = pgEnum("recipient_status", [
+  "pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped",
+]);
+export const scheduledEmailStatus = pgEnum("scheduled_email_status", [
+  "pending", "paused", "sending", "sent", "failed", "cancelled", "skipped",
+]);
+export const emailEventType = pgEnum("email_event_type", [
+  "sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "clicked", "replied", "unsubscribed",
+]);
+
+const runFk = (t: { campaignId: never; runId: never }) =>
+  foreignKey({ columns: [t.campaignId, t.runId], foreignColumns: [campaignRuns.campaignId, campaignRuns.id] }).onDelete("cascade");
+
+export const runRecipients = pgTable(
+  "run_recipients",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    id: id(),
+    runId: ref("run_id").notNull(),
+    leadId: ref("lead_id").notNull().references(() => leads.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    timeZone: text("time_zone"),
+    status: recipientStatus("status").notNull().default("pending"),
+    firstSentAt: ts("first_sent_at"),
+    firstOpenedAt: ts("first_opened_at"),
+    firstClickedAt: ts("first_clicked_at"),
+    repliedAt: ts("replied_at"),
+    bouncedAt: ts("bounced_at"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.id] }),
+    uniqueIndex("run_recipients_run_lead_key").on(t.campaignId, t.runId, t.leadId),
+    index("run_recipients_run_status_idx").on(t.campaignId, t.runId, t.status),
+    index("run_recipients_lead_idx").on(t.leadId),
+    runFk(t as never),
+  ],
+);
+
+/** Every email a run will ever send, one row per recipient per step; also the run's email log. */
+export const scheduledEmails = pgTable(
+  "scheduled_emails",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    id: id(),
+    runId: ref("run_id").notNull(),
+    recipientId: ref("recipient_id").notNull(),
+    stepNumber: smallint("step_number").notNull(),
+    templateId: ref("template_id").notNull(),
+    scheduledFor: ts("scheduled_for").notNull(),
+    status: scheduledEmailStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    idempotencyKey: text("idempotency_key"),
+    providerMessageId: text("provider_message_id"),
+    senderId: ref("sender_id"),
+    error: text("error"),
+    lockedBy: text("locked_by"),
+    lockedUntil: ts("locked_until"),
+    sentAt: ts("sent_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.id] }),
+    uniqueIndex("scheduled_emails_recipient_step_key").on(t.campaignId, t.recipientId, t.stepNumber),
+    index("scheduled_emails_due_idx").on(t.scheduledFor).where(sql`status = 'pending'`),
+    index("scheduled_emails_sending_idx").on(t.lockedUntil).where(sql`status = 'sending'`),
+    index("scheduled_emails_run_status_idx").on(t.campaignId, t.runId, t.status),
+    index("scheduled_emails_provider_message_idx").on(t.providerMessageId),
+    runFk(t as never),
+    foreignKey({ columns: [t.campaignId, t.recipientId], foreignColumns: [runRecipients.campaignId, runRecipients.id] }).onDelete("cascade"),
+  ],
+);
+
+/** Messages the outbox transport "sent": stored, shown in the UI, never delivered. */
+export const outboxMessages = pgTable(
+  "outbox_messages",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    id: id(),
+    scheduledEmailId: ref("scheduled_email_id").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    fromAddress: text("from_address").notNull(),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    text: text("text").notNull(),
+    headers: jsonb("headers").$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.id] }),
+    uniqueIndex("outbox_messages_scheduled_email_key").on(t.campaignId, t.scheduledEmailId),
+    index("outbox_messages_created_at_idx").on(t.createdAt),
+  ],
+);
+
+/**
+ * The append-only event log, range-partitioned by month on occurred_at (the
+ * partitioning is in the migration: drizzle-kit does not model it).
+ */
+export const emailEvents = pgTable(
+  "email_events",
+  {
+    campaignId: ref("campaign_id").notNull(),
+    // A plain sequence, not an identity: identity columns on partitioned tables need PostgreSQL 17.
+    id: bigserial("id", { mode: "number" }),
+    runId: ref("run_id").notNull(),
+    recipientId: ref("recipient_id"),
+    scheduledEmailId: ref("scheduled_email_id"),
+    type: emailEventType("type").notNull(),
+    occurredAt: ts("occurred_at").notNull().defaultNow(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    machine: boolean("machine").notNull().default(false),
+    userAgent: text("user_agent"),
+    ip: inet("ip"),
+    providerEventId: text("provider_event_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.id, t.occurredAt] }),
+    index("email_events_run_type_idx").on(t.campaignId, t.runId, t.type),
+    index("email_events_recipient_idx").on(t.campaignId, t.recipientId),
+    index("email_events_occurred_at_idx").on(t.occurredAt),
+  ],
+);
+
+/**
+ * Provider event ids already recorded: a webhook delivered twice counts once.
+ * Kept apart from the partitioned log because a unique key there must include
+ * the partition column.
+ */
+export const providerEvents = pgTable("provider_events", {
+  providerEventId: text("provider_event_id").primaryKey(),
+  createdAt: createdAt(),
+});
+
+/** Per (campaign, run, day) counts, kept up to date incrementally; answers the dashboards. */
+export const campaignDailyStats = pgTable(
+  "campaign_daily_stats",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    runId: ref("run_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    sent: count("sent"),
+    delivered: count("delivered"),
+    deliveryDelayed: count("delivery_delayed"),
+    failed: count("failed"),
+    bounced: count("bounced"),
+    complained: count("complained"),
+    opened: count("opened"),
+    uniqueOpened: count("unique_opened"),
+    machineOpened: count("machine_opened"),
+    clicked: count("clicked"),
+    uniqueClicked: count("unique_clicked"),
+    replied: count("replied"),
+    unsubscribed: count("unsubscribed"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day] }), index("campaign_daily_stats_day_idx").on(t.day)],
+);

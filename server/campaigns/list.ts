@@ -1,0 +1,73 @@
+import { and, asc, count, desc, eq, ilike, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { campaignRuns, campaigns, campaignStatus } from "../../db/schema";
+import { ratesOf } from "../stats/rates";
+
+export const campaignListInput = z.object({
+  status: z.enum(campaignStatus.enumValues).optional(),
+  search: z.string().trim().max(200).optional(),
+  page: z.number().int().min(1).default(1),
+  pageSize: z.number().int().min(1).max(200).default(50),
+});
+export type CampaignListInput = z.input<typeof campaignListInput>;
+
+export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
+  const input = campaignListInput.parse(rawInput);
+  const filters: SQL[] = [];
+  if (input.status) filters.push(eq(campaigns.status, input.status));
+  if (input.search) filters.push(ilike(campaigns.name, `%${input.search.replace(/[%_\\]/g, "\\$&")}%`));
+  const where = filters.length ? and(...filters) : undefined;
+
+  const [rows, [total], statusCounts] = await Promise.all([
+    db
+      .select({
+        id: campaigns.id,
+        name: campaigns.name,
+        kind: campaigns.kind,
+        status: campaigns.status,
+        statusSource: campaigns.statusSource,
+        statusChangedAt: campaigns.statusChangedAt,
+        lifetimeRuns: campaigns.lifetimeRuns,
+        sent: campaigns.sent,
+        delivered: campaigns.delivered,
+        failed: campaigns.failed,
+        opened: campaigns.opened,
+        clicked: campaigns.clicked,
+        replied: campaigns.replied,
+        bounced: campaigns.bounced,
+        complained: campaigns.complained,
+        unsubscribed: campaigns.unsubscribed,
+        lastRunAt: campaigns.lastRunAt,
+        lastRunResult: campaigns.lastRunResult,
+        run: {
+          id: campaignRuns.id,
+          runNumber: campaignRuns.runNumber,
+          status: campaignRuns.status,
+          scheduledCount: campaignRuns.scheduledCount,
+          sent: campaignRuns.sent,
+          failed: campaignRuns.failed,
+        },
+      })
+      .from(campaigns)
+      .leftJoin(campaignRuns, and(eq(campaignRuns.campaignId, campaigns.id), eq(campaignRuns.id, campaigns.currentRunId)))
+      .where(where)
+      .orderBy(desc(campaigns.updatedAt), asc(campaigns.id))
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize),
+    db.select({ n: count() }).from(campaigns).where(where),
+    db.select({ status: campaigns.status, n: count() }).from(campaigns).groupBy(campaigns.status),
+  ]);
+
+  return {
+    total: total?.n ?? 0,
+    page: input.page,
+    pageSize: input.pageSize,
+    byStatus: Object.fromEntries(statusCounts.map((s) => [s.status, s.n])) as Partial<Record<string, number>>,
+    campaigns: rows.map((r) => ({
+      ...r,
+      run: r.run?.id ? { ...r.run, remaining: Math.max(0, r.run.scheduledCount - r.run.sent - r.run.failed) } : null,
+      rates: ratesOf(r),
+    })),
+  };
+}

@@ -1,0 +1,70 @@
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { sql } from "drizzle-orm";
+import express, { type Request } from "express";
+import { clearedSessionCookie, sessionCookie } from "../auth/sessions";
+import { createContext } from "../trpc/context";
+import { appRouter, createCaller } from "../routers/root";
+import type { Services } from "../services";
+
+export interface HealthSources {
+  worker(): "running" | "stopped" | "not-in-this-process";
+  sync(): { state: "off" | "on"; reason?: string };
+}
+
+function headersOf(req: Request): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
+    else if (value !== undefined) headers.set(key, value);
+  }
+  return headers;
+}
+
+/** Everything a Remix loader or action may use: the tRPC caller for this request, never the services. */
+export async function loadContextFor(services: Services, headers: Headers) {
+  const trpcContext = await createContext(services, headers);
+  return {
+    trpc: createCaller(trpcContext),
+    trpcContext,
+    appRouter,
+    user: trpcContext.user,
+    app: { transport: services.config.transport, airtable: services.config.airtable },
+    cookies: {
+      session: (token: string, expiresAt: Date) => sessionCookie(token, expiresAt, services.config.publicUrl.startsWith("https:")),
+      cleared: clearedSessionCookie,
+    },
+  };
+}
+export type HeraldLoadContext = Awaited<ReturnType<typeof loadContextFor>>;
+
+export function createHttpApp(services: Services, build: ServerBuild, health: HealthSources, publicDir: string) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  app.get("/healthz", async (_req, res) => {
+    let database: "ok" | "down" = "ok";
+    try {
+      await services.db.execute(sql`select 1`);
+    } catch {
+      database = "down";
+    }
+    const body = { status: database === "ok" ? "ok" : "degraded", database, worker: health.worker(), sync: health.sync() };
+    res.status(database === "ok" ? 200 : 503).json(body);
+  });
+
+  app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(publicDir, { maxAge: "1h" }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: services.config.NODE_ENV === "production" ? "production" : "development",
+      getLoadContext: (req) => loadContextFor(services, headersOf(req)),
+    }),
+  );
+  return app;
+}
