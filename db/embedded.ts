@@ -72,13 +72,15 @@ async function spawnPostgres(dataDir: string, port: number, log?: (line: string)
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await waitUntilReady(port, exited, () => output);
   child.stderr?.removeAllListeners("data");
-  child.stderr?.resume();
+  child.stderr?.destroy();
   child.unref();
   return {
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGINT"); // "fast" shutdown: rolls back open transactions, then exits cleanly
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
       log?.("Embedded PostgreSQL stopped");
     },
   };

@@ -8,10 +8,10 @@ import type { Executor } from "../../db/client";
  */
 export async function maintainEventPartitions(db: Executor, retentionMonths: number, now = new Date()) {
   const [created] = await db.execute<{ n: number }>(
-    sql`select herald_ensure_event_partitions(date_trunc('month', ${now}::timestamptz)::date, (${now}::timestamptz + interval '3 months')::date) as n`,
+    sql`select herald_ensure_event_partitions(date_trunc('month', ${now.toISOString()}::timestamptz)::date, (${now.toISOString()}::timestamptz + interval '3 months')::date) as n`,
   );
   const [dropped] = await db.execute<{ n: number }>(
-    sql`select herald_drop_event_partitions((date_trunc('month', ${now}::timestamptz) - make_interval(months => ${retentionMonths}))::date) as n`,
+    sql`select herald_drop_event_partitions((date_trunc('month', ${now.toISOString()}::timestamptz) - make_interval(months => ${retentionMonths}))::date) as n`,
   );
   return { created: Number(created?.n ?? 0), dropped: Number(dropped?.n ?? 0) };
 }
