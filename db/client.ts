@@ -6,6 +6,8 @@ export function createDb(url: string, options: { max?: number; applicationName?:
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    // int8 (ids, counts) as JS numbers: exact far beyond any id or count Herald will hold.
+    types: { int8: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
     connection: { application_name: options.applicationName ?? "herald" },
   });
   const db = drizzle(sql, { schema, casing: "snake_case" });

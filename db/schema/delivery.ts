@@ -73,7 +73,8 @@ export const scheduledEmails = pgTable(
   (t) => [
     primaryKey({ columns: [t.campaignId, t.id] }),
     uniqueIndex("scheduled_emails_recipient_step_key").on(t.campaignId, t.recipientId, t.stepNumber),
-    index("scheduled_emails_due_idx").on(t.scheduledFor).where(sql`status = 'pending'`),
+    index("scheduled_emails_due_idx").on(t.campaignId, t.runId, t.scheduledFor).where(sql`status = 'pending'`),
+    index("scheduled_emails_batch_idx").on(t.campaignId, t.idempotencyKey).where(sql`status = 'sending'`),
     index("scheduled_emails_sending_idx").on(t.lockedUntil).where(sql`status = 'sending'`),
     index("scheduled_emails_run_status_idx").on(t.campaignId, t.runId, t.status),
     index("scheduled_emails_provider_message_idx").on(t.providerMessageId),

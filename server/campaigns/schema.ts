@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { isValidTimeZone } from "../leads/timezones";
+
+/** One schema for the campaign form and the router. */
+export const stepInput = z.object({
+  templateId: z.number().int().positive("Choose a template"),
+  delayMinutes: z.number().int().min(0).max(365 * 24 * 60, "A delay can be at most a year"),
+  stopOnReply: z.boolean().default(true),
+});
+
+export const campaignSettingsInput = z
+  .object({
+    name: z.string().trim().min(1, "Give the campaign a name").max(200),
+    kind: z.enum(["broadcast", "sequence"]),
+    fromName: z.string().trim().max(200).default(""),
+    fromEmail: z.email("Enter the address mail is sent from"),
+    replyTo: z.email("Enter a valid reply-to address").nullish(),
+    startAt: z.coerce.date().nullish(),
+    timeZone: z.string().refine(isValidTimeZone, "Use a time zone name like Europe/Berlin").default("UTC"),
+    windowDays: z.array(z.number().int().min(1).max(7)).min(1, "Allow at least one sending day").default([1, 2, 3, 4, 5, 6, 7]),
+    windowStartHour: z.number().int().min(0).max(23).default(0),
+    windowEndHour: z.number().int().min(1).max(24).default(24),
+    throttlePerMinute: z.number().int().min(1).max(100_000).default(600),
+    listIds: z.array(z.number().int().positive()).default([]),
+    senderIds: z.array(z.number().int().positive()).default([]),
+    steps: z.array(stepInput).min(1, "Add at least one step").max(20),
+  })
+  .refine((c) => c.windowStartHour < c.windowEndHour, { message: "The sending window must end after it starts", path: ["windowEndHour"] })
+  .refine((c) => c.kind === "sequence" || c.steps.length === 1, { message: "A broadcast has exactly one step", path: ["steps"] });
+
+export type CampaignSettings = z.output<typeof campaignSettingsInput>;
+export type CampaignSettingsInput = z.input<typeof campaignSettingsInput>;

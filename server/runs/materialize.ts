@@ -1,0 +1,82 @@
+import { asc, eq, sql, type SQL } from "drizzle-orm";
+import type { Transaction } from "../../db/client";
+import { campaignRuns, campaigns, sequenceSteps } from "../../db/schema";
+
+export type RunAudience = "everyone" | "failed" | "not_opened" | "not_clicked";
+type Campaign = typeof campaigns.$inferSelect;
+
+/** Runs an INSERT … RETURNING 1 and answers how many rows it wrote, without shipping them to the client. */
+async function countInserted(tx: Transaction, insert: SQL): Promise<number> {
+  const [row] = await tx.execute<{ n: number }>(sql`with inserted as (${insert}) select count(*)::int as n from inserted`);
+  return row!.n;
+}
+
+const pgArray = (values: number[]) => `{${values.join(",")}}`;
+
+/**
+ * Writes run N of a campaign: its recipients (the audience minus suppressed,
+ * unsubscribed or bounced addresses) and every scheduled email of every step,
+ * with set-based statements: one per step, each step timed from the previous
+ * one and moved into the sending window of the recipient's time zone (or the
+ * campaign's).
+ */
+export async function materializeRun(
+  tx: Transaction,
+  campaign: Campaign,
+  options: { audience: RunAudience; sourceRunId: number | null; startAt: Date },
+) {
+  const runNumber = campaign.lifetimeRuns + 1;
+  const future = options.startAt.getTime() > Date.now() + 1000;
+  const [run] = await tx
+    .insert(campaignRuns)
+    .values({
+      campaignId: campaign.id, runNumber, audience: options.audience, sourceRunId: options.sourceRunId,
+      status: future ? "SCHEDULED" : "SENDING", scheduledAt: options.startAt, startedAt: future ? null : new Date(),
+    })
+    .returning();
+  const runId = run!.id;
+
+  const audience =
+    options.audience === "everyone"
+      ? sql`l.id in (select m.lead_id from list_members m join campaign_lists cl on cl.list_id = m.list_id where cl.campaign_id = ${campaign.id})`
+      : sql`l.id in (select p.lead_id from run_recipients p where p.campaign_id = ${campaign.id} and p.run_id = ${options.sourceRunId} and ${
+          options.audience === "failed" ? sql`p.status = 'failed'`
+          : options.audience === "not_opened" ? sql`p.first_sent_at is not null and p.first_opened_at is null`
+          : sql`p.first_sent_at is not null and p.first_clicked_at is null`
+        })`;
+
+  const recipients = await countInserted(tx, sql`
+    insert into run_recipients (campaign_id, run_id, lead_id, email, time_zone)
+    select ${campaign.id}, ${runId}, l.id, l.email, l.time_zone
+    from leads l
+    where l.status = 'active' and ${audience}
+      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))
+    returning 1`);
+
+  const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id)).orderBy(asc(sequenceSteps.stepNumber));
+  const window = sql`${pgArray(campaign.windowDays)}::smallint[], ${campaign.windowStartHour}::int, ${campaign.windowEndHour}::int`;
+  let scheduled = 0;
+  for (const step of steps) {
+    const delay = sql`make_interval(mins => ${step.delayMinutes})`;
+    const rows = step.stepNumber === 1
+      ? await countInserted(tx, sql`
+          insert into scheduled_emails (campaign_id, run_id, recipient_id, step_number, template_id, scheduled_for)
+          select r.campaign_id, r.run_id, r.id, 1, ${step.templateId},
+                 herald_next_send_time(${options.startAt.toISOString()}::timestamptz + ${delay}, coalesce(r.time_zone, ${campaign.timeZone}), ${window})
+          from run_recipients r where r.campaign_id = ${campaign.id} and r.run_id = ${runId}
+          returning 1`)
+      : await countInserted(tx, sql`
+          insert into scheduled_emails (campaign_id, run_id, recipient_id, step_number, template_id, scheduled_for)
+          select p.campaign_id, p.run_id, p.recipient_id, ${step.stepNumber}, ${step.templateId},
+                 herald_next_send_time(p.scheduled_for + ${delay}, coalesce(r.time_zone, ${campaign.timeZone}), ${window})
+          from scheduled_emails p
+          join run_recipients r on r.campaign_id = p.campaign_id and r.id = p.recipient_id
+          where p.campaign_id = ${campaign.id} and p.run_id = ${runId} and p.step_number = ${step.stepNumber - 1}
+          returning 1`);
+    scheduled += rows;
+  }
+  const [firstDue] = await tx.execute<{ at: string | null }>(sql`
+    select min(scheduled_for) as at from scheduled_emails where campaign_id = ${campaign.id} and run_id = ${runId} and status = 'pending'`);
+  await tx.update(campaignRuns).set({ recipients, scheduledCount: scheduled }).where(sql`${campaignRuns.campaignId} = ${campaign.id} and ${campaignRuns.id} = ${runId}`);
+  return { runId, runNumber, recipients, scheduled, future, firstDueAt: firstDue?.at ? new Date(firstDue.at) : null };
+}

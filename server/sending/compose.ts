@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client";
+import { mergeDataFor, renderTemplate } from "../templates/render";
+import { signToken } from "../tracking/tokens";
+import type { OutgoingEmail } from "./transport";
+
+export type BatchRow = {
+  id: number;
+  recipient_id: number;
+  step_number: number;
+  template_id: number;
+  attempts: number;
+  email: string;
+  replied_at: string | null;
+  stop_on_reply: boolean;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  attributes: Record<string, string> | null;
+};
+
+export interface CampaignForSending {
+  id: number;
+  runId: number;
+  fromName: string;
+  fromEmail: string;
+  replyTo: string | null;
+}
+
+export type Sender = {
+  id: number;
+  fromEmail: string;
+  fromName: string;
+  remaining: number;
+};
+
+export type TemplateRow = {
+  id: number;
+  subject: string;
+  html: string;
+  text: string;
+};
+
+const address = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
+
+/** The campaign's sender identities with what is left of each one's daily cap today (UTC). */
+export async function sendersWithCapacity(db: Executor, campaignId: number): Promise<Sender[]> {
+  return db.execute<Sender>(sql`
+    select s.id, s.from_email as "fromEmail", s.from_name as "fromName", greatest(0, s.daily_cap - coalesce(u.sent, 0))::int as remaining
+    from campaign_senders cs
+    join sender_identities s on s.id = cs.sender_id
+    left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
+    where cs.campaign_id = ${campaignId}
+    order by s.id`) as unknown as Promise<Sender[]>;
+}
+
+/**
+ * Picks a sender for each email in turn, rotating across identities that still
+ * have daily capacity. Returns null for an email no identity can take today.
+ */
+export function assignSenders(count: number, senders: Sender[], offset: number): Array<Sender | null> {
+  const remaining = senders.map((s) => ({ ...s }));
+  const out: Array<Sender | null> = [];
+  for (let i = 0; i < count; i++) {
+    let chosen: Sender | null = null;
+    for (let k = 0; k < remaining.length; k++) {
+      const s = remaining[(offset + i + k) % remaining.length]!;
+      if (s.remaining > 0) {
+        s.remaining--;
+        chosen = s;
+        break;
+      }
+    }
+    out.push(chosen);
+  }
+  return out;
+}
+
+/** A rendered message with its List-Unsubscribe headers (RFC 8058) and tags that map provider events back. */
+export function composeEmail(row: BatchRow, template: TemplateRow, campaign: CampaignForSending, sender: Sender | null, publicUrl: string, secret: string): OutgoingEmail {
+  const rendered = renderTemplate(template, mergeDataFor({ email: row.email, firstName: row.first_name, lastName: row.last_name, company: row.company, attributes: row.attributes }));
+  const unsubscribeUrl = `${publicUrl}/u/${signToken(secret, { purpose: "u", campaignId: campaign.id, scheduledEmailId: row.id })}`;
+  return {
+    campaignId: campaign.id,
+    scheduledEmailId: row.id,
+    from: sender ? address(sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail),
+    to: row.email,
+    replyTo: campaign.replyTo,
+    subject: rendered.subject,
+    html: `${rendered.html}\n<p style="font-size:12px;color:#888">Don't want these emails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>`,
+    text: `${rendered.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}`,
+    headers: { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+    tags: [
+      { name: "herald_campaign", value: String(campaign.id) },
+      { name: "herald_run", value: String(campaign.runId) },
+      { name: "herald_email", value: String(row.id) },
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import type { Transaction } from "../../db/client";
+import type { BatchRow } from "./compose";
+
+export type Outcome =
+  | { row: BatchRow; kind: "sent"; providerMessageId: string; senderId: number | null }
+  | { row: BatchRow; kind: "failed"; error: string; senderId: number | null }
+  | { row: BatchRow; kind: "skipped"; error: string };
+
+/**
+ * Records what happened to a batch in the caller's transaction, set-based:
+ * email statuses, `sent`/`failed` events, recipients, the next step's timing,
+ * daily stats, sender usage, and the run's and campaign's counters (last, so
+ * the hot rows are locked for the shortest time). Only rows still leased to
+ * this worker are touched.
+ */
+export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[]) {
+  const rows = outcomes.map((o) => ({
+    id: o.row.id,
+    recipient_id: o.row.recipient_id,
+    step_number: o.row.step_number,
+    kind: o.kind,
+    provider_message_id: o.kind === "sent" ? o.providerMessageId : null,
+    error: o.kind === "sent" ? null : o.error,
+    sender_id: o.kind === "skipped" ? null : o.senderId,
+  }));
+  const input = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(id bigint, recipient_id bigint, step_number int, kind text, provider_message_id text, error text, sender_id bigint)`;
+
+  const [counts] = await tx.execute<{ sent: number; failed: number; skipped: number }>(sql`
+    with o as (select * from ${input}),
+    updated as (
+      update scheduled_emails e set
+        status = o.kind::scheduled_email_status, provider_message_id = o.provider_message_id, error = o.error, sender_id = o.sender_id,
+        sent_at = case when o.kind = 'sent' then now() end, locked_by = null, locked_until = null, updated_at = now()
+      from o
+      where e.campaign_id = ${campaignId} and e.id = o.id and e.status = 'sending' and e.locked_by = ${workerId}
+      returning e.id, e.recipient_id, e.step_number, o.kind, o.provider_message_id, o.error, o.sender_id
+    ),
+    events as (
+      insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, data)
+      select ${campaignId}, ${runId}, u.recipient_id, u.id, u.kind::email_event_type,
+             jsonb_strip_nulls(jsonb_build_object('provider_message_id', u.provider_message_id, 'error', u.error, 'step', u.step_number))
+      from updated u where u.kind in ('sent', 'failed')
+      returning 1
+    ),
+    recipients as (
+      update run_recipients r set
+        status = case
+          when agg.any_failed then 'failed'::recipient_status
+          when agg.any_sent and r.status in ('pending', 'queued') then 'sent'::recipient_status
+          when agg.all_skipped and r.status = 'pending' then 'skipped'::recipient_status
+          else r.status end,
+        first_sent_at = case when agg.any_sent then coalesce(r.first_sent_at, now()) else r.first_sent_at end,
+        last_error = coalesce(agg.error, r.last_error), updated_at = now()
+      from (
+        select recipient_id, bool_or(kind = 'sent') as any_sent, bool_or(kind = 'failed') as any_failed,
+               bool_and(kind = 'skipped') as all_skipped, max(error) filter (where kind = 'failed') as error
+        from updated group by recipient_id
+      ) agg
+      where r.campaign_id = ${campaignId} and r.id = agg.recipient_id
+      returning 1
+    ),
+    usage as (
+      insert into sender_daily_usage (sender_id, day, sent)
+      select sender_id, (now() at time zone 'UTC')::date, count(*) from updated where kind = 'sent' and sender_id is not null group by sender_id
+      on conflict (sender_id, day) do update set sent = sender_daily_usage.sent + excluded.sent
+      returning 1
+    )
+    select count(*) filter (where kind = 'sent')::int as sent, count(*) filter (where kind = 'failed')::int as failed,
+           count(*) filter (where kind = 'skipped')::int as skipped,
+           (select count(*) from events) + (select count(*) from recipients) + (select count(*) from usage) as _touched
+    from updated`);
+  const { sent, failed, skipped } = counts!;
+
+  // After a step goes out, the next one waits its full delay from now, inside the sending window.
+  const sentSteps = rows.filter((r) => r.kind === "sent").map((r) => ({ recipient_id: r.recipient_id, step_number: r.step_number }));
+  if (sentSteps.length) {
+    await tx.execute(sql`
+      update scheduled_emails n set
+        scheduled_for = herald_next_send_time(greatest(n.scheduled_for, now() + make_interval(mins => st.delay_minutes)),
+          coalesce(r.time_zone, c.time_zone), c.window_days, c.window_start_hour, c.window_end_hour),
+        updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(sentSteps)}::jsonb) as s(recipient_id bigint, step_number int),
+           sequence_steps st, run_recipients r, campaigns c
+      where n.campaign_id = ${campaignId} and n.recipient_id = s.recipient_id and n.step_number = s.step_number + 1 and n.status = 'pending'
+        and st.campaign_id = n.campaign_id and st.step_number = n.step_number
+        and r.campaign_id = n.campaign_id and r.id = n.recipient_id and c.id = n.campaign_id
+        and n.scheduled_for < now() + make_interval(mins => st.delay_minutes)`);
+  }
+  if (sent || failed) {
+    await tx.execute(sql`
+      insert into campaign_daily_stats (campaign_id, run_id, day, sent, failed)
+      values (${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${sent}, ${failed})
+      on conflict (campaign_id, run_id, day) do update set
+        sent = campaign_daily_stats.sent + excluded.sent, failed = campaign_daily_stats.failed + excluded.failed, updated_at = now()`);
+    await tx.execute(sql`
+      update campaign_runs set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
+      where campaign_id = ${campaignId} and id = ${runId}`);
+    await tx.execute(sql`
+      update campaigns set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now() where id = ${campaignId}`);
+  }
+  return { sent, failed, skipped };
+}

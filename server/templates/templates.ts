@@ -1,0 +1,74 @@
+import { asc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "../../db/client";
+import { leads, senderIdentities, templates } from "../../db/schema";
+import { Conflict, NotFound } from "../errors";
+import { mergeDataFor, renderTemplate, tagsIn } from "./render";
+
+export const templateInput = z.object({
+  name: z.string().trim().min(1, "Give the template a name").max(200),
+  subject: z.string().trim().min(1, "Write a subject").max(500),
+  html: z.string().min(1, "Write the HTML body").max(500_000),
+  text: z.string().max(500_000).default(""),
+});
+
+async function assertNameFree(db: Executor, name: string, exceptId?: number) {
+  const [clash] = await db.select({ id: templates.id }).from(templates).where(sql`lower(${templates.name}) = lower(${name})`);
+  if (clash && clash.id !== exceptId) throw new Conflict(`A template named "${name}" already exists.`);
+}
+
+export async function createTemplate(db: Executor, input: z.input<typeof templateInput>) {
+  const t = templateInput.parse(input);
+  await assertNameFree(db, t.name);
+  const [row] = await db.insert(templates).values(t).returning();
+  return row!;
+}
+
+export async function updateTemplate(db: Executor, id: number, input: z.input<typeof templateInput>) {
+  const t = templateInput.parse(input);
+  await assertNameFree(db, t.name, id);
+  const [row] = await db.update(templates).set({ ...t, updatedAt: new Date() }).where(eq(templates.id, id)).returning();
+  if (!row) throw new NotFound("That template does not exist.");
+  return row;
+}
+
+export const listTemplates = (db: Executor) => db.select().from(templates).orderBy(asc(templates.name));
+
+export async function getTemplate(db: Executor, id: number) {
+  const [row] = await db.select().from(templates).where(eq(templates.id, id));
+  if (!row) throw new NotFound("That template does not exist.");
+  return row;
+}
+
+export const previewInput = z.object({
+  templateId: z.number().int().positive().optional(),
+  draft: templateInput.pick({ subject: true, html: true, text: true }).optional(),
+  leadId: z.number().int().positive().optional(),
+});
+
+/** Renders a saved template (or an unsaved draft) for one lead: the given one, else the first. */
+export async function previewTemplate(db: Executor, input: z.input<typeof previewInput>) {
+  const { templateId, draft, leadId } = previewInput.parse(input);
+  const parts = draft ?? (templateId ? await getTemplate(db, templateId) : null);
+  if (!parts) throw new NotFound("Choose a template to preview.");
+  const [lead] = await db.select().from(leads).where(leadId ? eq(leads.id, leadId) : sql`true`).orderBy(asc(leads.id)).limit(1);
+  if (leadId && !lead) throw new NotFound("That lead does not exist.");
+  const data = lead ? mergeDataFor(lead) : { email: "someone@example.com" };
+  return { lead: lead ? { id: lead.id, email: lead.email } : null, tags: tagsIn({ subject: parts.subject, html: parts.html, text: parts.text ?? "" }), ...renderTemplate({ subject: parts.subject, html: parts.html, text: parts.text ?? "" }, data) };
+}
+
+export const senderInput = z.object({
+  fromEmail: z.email("Enter the sending address"),
+  fromName: z.string().trim().max(200).default(""),
+  dailyCap: z.number().int().min(1).max(1_000_000).default(1000),
+});
+
+export async function createSender(db: Executor, input: z.input<typeof senderInput>) {
+  const s = senderInput.parse(input);
+  const [clash] = await db.select({ id: senderIdentities.id }).from(senderIdentities).where(sql`lower(${senderIdentities.fromEmail}) = lower(${s.fromEmail})`);
+  if (clash) throw new Conflict(`${s.fromEmail} is already a sender identity.`);
+  const [row] = await db.insert(senderIdentities).values(s).returning();
+  return row!;
+}
+
+export const listSenders = (db: Executor) => db.select().from(senderIdentities).orderBy(asc(senderIdentities.fromEmail));
