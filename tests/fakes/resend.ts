@@ -33,6 +33,8 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     rateLimited: 0,
     /** Answer the next N batch calls with this status (e.g. 500) before doing anything. */
     failNext: [] as number[],
+    /** Addresses the fake refuses (as if the provider found them invalid). */
+    rejectAddresses: new Set<string>(),
     /** Called after an accepted batch is stored, before the response is written (to simulate a crash mid-call). */
     onAccepted: null as null | ((emails: AcceptedEmail[]) => void),
   };
@@ -100,7 +102,8 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     emails.forEach((e, index) => {
       const to = e.to as string[] | string | undefined;
       const list = Array.isArray(to) ? to : to ? [to] : [];
-      if (!e.from || !e.subject) problems.push({ index, message: "Missing `from` or `subject` field." });
+      if (list.some((a) => state.rejectAddresses.has(a))) problems.push({ index, message: "The recipient's domain does not accept email." });
+      else if (!e.from || !e.subject) problems.push({ index, message: "Missing `from` or `subject` field." });
       else if (!list.length || list.length > 50 || list.some((a) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a))) problems.push({ index, message: `Invalid \`to\` field. The email address needs to follow the \`email@example.com\` format.` });
       else if ((e.tags as Array<{ name: string; value: string }> | undefined)?.some((t) => !/^[A-Za-z0-9_-]{1,256}$/.test(t.name) || !/^[A-Za-z0-9_-]{1,256}$/.test(t.value))) problems.push({ index, message: "Tags should only contain ASCII letters, numbers, underscores, or dashes." });
     });
