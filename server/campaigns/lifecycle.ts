@@ -37,6 +37,15 @@ function refusal(action: Action, name: string, status: CampaignStatus): string {
   }
 }
 
+export interface TransitionResult {
+  campaignId: number;
+  runId: number | null;
+  /** For start and rerun: the new run. */
+  runNumber?: number;
+  recipients?: number;
+  scheduled?: number;
+}
+
 export interface TransitionOptions {
   source: StatusSource;
   audience?: RunAudience;
@@ -47,7 +56,7 @@ export interface TransitionOptions {
  * The one way campaign state changes, for the UI, the CLI, the Airtable pull
  * and jobs alike. Illegal transitions are refused with a sentence.
  */
-export async function transitionCampaign(db: Database, campaignId: number, action: Action, options: TransitionOptions) {
+export async function transitionCampaign(db: Database, campaignId: number, action: Action, options: TransitionOptions): Promise<TransitionResult> {
   return db.transaction(async (tx) => {
     const [peek] = await tx.select({ runId: campaigns.currentRunId }).from(campaigns).where(eq(campaigns.id, campaignId));
     if (!peek) throw new NotFound("That campaign does not exist.");
@@ -87,7 +96,7 @@ async function enqueueLanes(tx: Executor, campaignId: number, runId: number, run
   }
 }
 
-async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudience, source: StatusSource) {
+async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudience, source: StatusSource): Promise<TransitionResult> {
   const [steps] = await tx.select({ n: sql<number>`count(*)::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
   if (!steps?.n) throw new ValidationFailed(`"${campaign.name}" has no steps: add at least one step with a template.`);
   if (audience === "everyone") {
@@ -114,18 +123,18 @@ async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudien
   return { campaignId: campaign.id, runId: run.runId, runNumber: run.runNumber, recipients: run.recipients, scheduled: run.scheduled };
 }
 
-async function pauseRun(tx: Transaction, campaign: Campaign, source: StatusSource) {
+async function pauseRun(tx: Transaction, campaign: Campaign, source: StatusSource): Promise<TransitionResult> {
   const runId = campaign.currentRunId!;
   await tx.update(campaignRuns).set({ status: "PAUSED", pausedAt: new Date(), updatedAt: new Date() }).where(runWhere(campaign.id, runId));
   const paused = await tx.execute(sql`
     update scheduled_emails set status = 'paused', updated_at = now()
     where campaign_id = ${campaign.id} and run_id = ${runId} and status = 'pending' returning 1`);
   await tx.update(campaigns).set(statusChange("paused", source)).where(eq(campaigns.id, campaign.id));
-  return { campaignId: campaign.id, runId, paused: paused.length };
+  return { campaignId: campaign.id, runId, scheduled: paused.length };
 }
 
 /** Re-times what is left from now: every waiting email moves by the length of the pause, so gaps between steps stay. */
-async function resumeRun(tx: Transaction, campaign: Campaign, source: StatusSource) {
+async function resumeRun(tx: Transaction, campaign: Campaign, source: StatusSource): Promise<TransitionResult> {
   const runId = campaign.currentRunId!;
   const [run] = await tx.select().from(campaignRuns).where(runWhere(campaign.id, runId));
   const pausedAt = run?.pausedAt ?? new Date();
@@ -146,7 +155,7 @@ async function resumeRun(tx: Transaction, campaign: Campaign, source: StatusSour
   return { campaignId: campaign.id, runId };
 }
 
-async function cancelRun(tx: Transaction, campaign: Campaign, source: StatusSource) {
+async function cancelRun(tx: Transaction, campaign: Campaign, source: StatusSource): Promise<TransitionResult> {
   const runId = campaign.currentRunId;
   let lastRunResult = campaign.lastRunResult;
   if (runId && campaign.status !== "failed") {

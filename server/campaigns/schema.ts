@@ -20,7 +20,7 @@ export const campaignSettingsInput = z
     windowDays: z.array(z.number().int().min(1).max(7)).min(1, "Allow at least one sending day").default([1, 2, 3, 4, 5, 6, 7]),
     windowStartHour: z.number().int().min(0).max(23).default(0),
     windowEndHour: z.number().int().min(1).max(24).default(24),
-    throttlePerMinute: z.number().int().min(1).max(100_000).default(600),
+    throttlePerMinute: z.number().int().min(1).max(1_000_000).default(600),
     listIds: z.array(z.number().int().positive()).default([]),
     senderIds: z.array(z.number().int().positive()).default([]),
     steps: z.array(stepInput).min(1, "Add at least one step").max(20),

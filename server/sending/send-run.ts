@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import type { Transaction } from "../../db/client";
+import { sql, type SQL } from "drizzle-orm";
+import type { Executor, Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
@@ -88,7 +88,8 @@ export async function sendRun(services: Services, transport: Transport, campaign
     const throttleWait = await waitFor(db, throttleKey);
     if (throttleWait > MAX_INLINE_WAIT_MS) return { ...result, outcome: "waiting", nextAt: new Date(Date.now() + throttleWait) };
 
-    const size = Math.min(config.SEND_BATCH_SIZE, state.throttle_per_minute, remaining);
+    // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
+    const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
     const batch = (await retakeExpiredBatch(services, campaignId, runId, options.workerId)) ?? (await claimBatch(services, campaignId, runId, size, options.workerId));
     if (!batch) {
       if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
@@ -99,13 +100,15 @@ export async function sendRun(services: Services, transport: Transport, campaign
     if (transport.rateLimited) await sleep(await reserve(db, `provider:${transport.name}`, config.RESEND_RPS));
 
     const senders = await sendersWithCapacity(db, campaignId);
-    const assigned = senders.length ? assignSenders(batch.rows.length, senders, senderOffset) : batch.rows.map(() => null);
+    let assigned = senders.length ? assignSenders(batch.rows.length, senders, senderOffset) : batch.rows.map(() => null);
     senderOffset += batch.rows.length;
     if (senders.length && assigned.some((s) => s === null) && batch.fresh) {
-      // Every identity reached its daily cap: put the emails back until tomorrow (UTC).
+      // Every identity reached its daily cap: these emails go back until tomorrow (UTC).
       const capped = batch.rows.filter((_r, i) => assigned[i] === null).map((r) => r.id);
-      await releaseRows(services, campaignId, capped, "pending", sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`);
-      if (capped.length === batch.rows.length) return { ...result, outcome: "waiting", nextAt: await nextDue(services, campaignId, runId) };
+      await releaseRows(db, campaignId, capped, "pending", sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`);
+      batch.rows = batch.rows.filter((_r, i) => assigned[i] !== null);
+      assigned = assigned.filter((s) => s !== null);
+      if (!batch.rows.length) return { ...result, outcome: "waiting", nextAt: await nextDue(services, campaignId, runId) };
     }
 
     try {
@@ -258,9 +261,8 @@ async function handleTransportError(services: Services, transport: Transport, ca
   return "retry";
 }
 
-async function releaseRows(db: Services | Transaction, campaignId: number, ids: number[], status: "pending" | "paused" | "cancelled", scheduledFor?: ReturnType<typeof sql>) {
-  const executor = "db" in db ? db.db : db;
-  await executor.execute(sql`
+async function releaseRows(db: Executor, campaignId: number, ids: number[], status: "pending" | "paused" | "cancelled", scheduledFor?: SQL) {
+  await db.execute(sql`
     update scheduled_emails set status = ${status}::scheduled_email_status, locked_by = null, locked_until = null, idempotency_key = null,
       attempts = greatest(attempts - 1, 0), updated_at = now() ${scheduledFor ? sql`, scheduled_for = ${scheduledFor}` : sql``}
     where campaign_id = ${campaignId} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) x) and status = 'sending'`);

@@ -38,7 +38,7 @@ export async function campaignFactory(services: Services, options: { recipients?
     fromName: "Herald Test",
     listIds: [audience.listId],
     steps: steps.map((s, i) => ({ templateId: templates[i]!.id, delayMinutes: s.delayMinutes, stopOnReply: s.stopOnReply ?? true })),
-    throttlePerMinute: 100_000,
+    throttlePerMinute: 1_000_000,
     ...options.settings,
   });
   return { id: campaign.id, audience, templates };

@@ -1,0 +1,82 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+
+export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed"] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+export interface Drift {
+  scope: "run" | "campaign";
+  campaignId: number;
+  campaignName: string;
+  runNumber: number | null;
+  counter: Counter;
+  stored: number;
+  actual: number;
+}
+
+/**
+ * What every counter should be, recomputed from the event log (and the run's
+ * recipients): sent, delivered, failed, bounced and complained count events;
+ * opened, clicked, replied and unsubscribed count distinct recipients.
+ */
+const ACTUAL_RUNS = sql`
+  with ev as (
+    select campaign_id, run_id,
+      count(*) filter (where type = 'sent') as sent,
+      count(*) filter (where type = 'delivered') as delivered,
+      count(*) filter (where type = 'failed') as failed,
+      count(*) filter (where type = 'bounced') as bounced,
+      count(*) filter (where type = 'complained') as complained,
+      count(distinct recipient_id) filter (where type = 'opened') as opened,
+      count(distinct recipient_id) filter (where type = 'clicked') as clicked,
+      count(distinct recipient_id) filter (where type = 'replied') as replied,
+      count(distinct recipient_id) filter (where type = 'unsubscribed') as unsubscribed
+    from email_events group by campaign_id, run_id
+  ), rc as (
+    select campaign_id, run_id, count(*) as recipients from run_recipients group by campaign_id, run_id
+  )
+  select r.campaign_id, r.id as run_id, r.run_number,
+    coalesce(rc.recipients, 0)::int as recipients, coalesce(ev.sent, 0)::int as sent, coalesce(ev.delivered, 0)::int as delivered,
+    coalesce(ev.failed, 0)::int as failed, coalesce(ev.opened, 0)::int as opened, coalesce(ev.clicked, 0)::int as clicked,
+    coalesce(ev.replied, 0)::int as replied, coalesce(ev.bounced, 0)::int as bounced, coalesce(ev.complained, 0)::int as complained,
+    coalesce(ev.unsubscribed, 0)::int as unsubscribed
+  from campaign_runs r
+  left join ev on ev.campaign_id = r.campaign_id and ev.run_id = r.id
+  left join rc on rc.campaign_id = r.campaign_id and rc.run_id = r.id`;
+
+const sumOf = sql.raw(COUNTERS.map((c) => `coalesce(sum(a.${c}), 0)::int as ${c}`).join(", "));
+const storedRun = sql.raw(COUNTERS.map((c) => `r.${c} as stored_${c}`).join(", "));
+const storedCampaign = sql.raw(COUNTERS.map((c) => `c.${c} as stored_${c}`).join(", "));
+
+type Row = Record<string, number | string | null>;
+
+function drifts(rows: Row[], scope: Drift["scope"]): Drift[] {
+  return rows.flatMap((row) =>
+    COUNTERS.filter((c) => Number(row[c]) !== Number(row[`stored_${c}`])).map((counter) => ({
+      scope, campaignId: Number(row.campaign_id), campaignName: String(row.name), runNumber: row.run_number == null ? null : Number(row.run_number),
+      counter, stored: Number(row[`stored_${counter}`]), actual: Number(row[counter]),
+    })),
+  );
+}
+
+/** Every counter that disagrees with the event log; with `fix`, also corrects them (in one transaction). */
+export async function verifyCounters(db: Database, options: { fix?: boolean } = {}): Promise<{ drift: Drift[]; runsChecked: number; campaignsChecked: number; fixed: boolean }> {
+  return db.transaction(async (tx) => {
+    const runRows = await tx.execute<Row>(sql`
+      with a as (${ACTUAL_RUNS})
+      select a.*, c.name, ${storedRun} from a join campaign_runs r on r.campaign_id = a.campaign_id and r.id = a.run_id join campaigns c on c.id = a.campaign_id`);
+    const campaignRows = await tx.execute<Row>(sql`
+      with a as (${ACTUAL_RUNS}), s as (select campaign_id, ${sumOf} from a group by campaign_id)
+      select c.id as campaign_id, c.name, null as run_number, ${sql.raw(COUNTERS.map((x) => `coalesce(s.${x}, 0)::int as ${x}`).join(", "))}, ${storedCampaign}
+      from campaigns c left join s on s.campaign_id = c.id`);
+    const drift = [...drifts(runRows, "run"), ...drifts(campaignRows, "campaign")];
+    if (options.fix && drift.length) {
+      const set = (alias: string) => sql.raw(COUNTERS.map((c) => `${c} = ${alias}.${c}`).join(", "));
+      await tx.execute(sql`with a as (${ACTUAL_RUNS}) update campaign_runs r set ${set("a")}, updated_at = now() from a where r.campaign_id = a.campaign_id and r.id = a.run_id`);
+      await tx.execute(sql`
+        with a as (${ACTUAL_RUNS}), s as (select campaign_id, ${sumOf} from a group by campaign_id)
+        update campaigns c set ${set("s")}, updated_at = now() from s where c.id = s.campaign_id`);
+    }
+    return { drift, runsChecked: runRows.length, campaignsChecked: campaignRows.length, fixed: Boolean(options.fix && drift.length) };
+  });
+}
