@@ -1,12 +1,15 @@
 import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError, type Command } from "./command";
+import { importLeads } from "./commands/import-leads";
 import { migrate } from "./commands/migrate";
+import { run } from "./commands/run";
 import { start } from "./commands/start";
 import { userAdd } from "./commands/user-add";
+import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, userAdd];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -56,7 +56,7 @@ export interface TransitionOptions {
  * The one way campaign state changes, for the UI, the CLI, the Airtable pull
  * and jobs alike. Illegal transitions are refused with a sentence.
  */
-export async function transitionCampaign(db: Database, campaignId: number, action: Action, options: TransitionOptions): Promise<TransitionResult> {
+export async function transitionCampaign(db: Executor, campaignId: number, action: Action, options: TransitionOptions): Promise<TransitionResult> {
   return db.transaction(async (tx) => {
     const [peek] = await tx.select({ runId: campaigns.currentRunId }).from(campaigns).where(eq(campaigns.id, campaignId));
     if (!peek) throw new NotFound("That campaign does not exist.");

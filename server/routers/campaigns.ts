@@ -1,6 +1,33 @@
-import { listCampaigns, campaignListInput } from "../campaigns/list";
-import { authedProcedure, router } from "../trpc/init";
+import { z } from "zod";
+import { createCampaign, getCampaign, updateCampaign } from "../campaigns/campaigns";
+import { transitionCampaign } from "../campaigns/lifecycle";
+import { campaignListInput, listCampaigns } from "../campaigns/list";
+import { campaignSettingsInput } from "../campaigns/schema";
+import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
+import { authedProcedure, editorProcedure, router } from "../trpc/init";
+
+const runNumber = z.object({ runNumber: z.number().int().positive() });
+const version = z.object({ expectedVersion: z.number().int().optional() });
 
 export const campaignsRouter = router({
   list: authedProcedure.input(campaignListInput).query(({ ctx, input }) => listCampaigns(ctx.services.db, input)),
+  get: campaignProcedure.query(({ ctx }) => getCampaign(ctx.services.db, ctx.campaign.id)),
+  create: editorProcedure.input(campaignSettingsInput).mutation(({ ctx, input }) => createCampaign(ctx.services.db, input, ctx.user.id)),
+  update: campaignEditorProcedure
+    .input(z.object({ settings: campaignSettingsInput, expectedVersion: z.number().int().optional() }))
+    .mutation(({ ctx, input }) => updateCampaign(ctx.services.db, ctx.campaign.id, input.settings, input.expectedVersion)),
+
+  start: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "start", { source: "app", expectedVersion: input.expectedVersion })),
+  pause: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "pause", { source: "app", expectedVersion: input.expectedVersion })),
+  resume: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "resume", { source: "app", expectedVersion: input.expectedVersion })),
+  cancel: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "cancel", { source: "app", expectedVersion: input.expectedVersion })),
+  rerun: campaignEditorProcedure
+    .input(version.extend({ audience: z.enum(["everyone", "failed", "not_opened", "not_clicked"]).default("everyone") }))
+    .mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "rerun", { source: "app", audience: input.audience, expectedVersion: input.expectedVersion })),
+
+  runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
+  run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),
+  recipients: authedProcedure.input(recipientsInput).query(({ ctx, input }) => runRecipientsPage(ctx.services.db, input)),
+  failedCsv: campaignProcedure.input(runNumber).query(({ ctx, input }) => failedRecipientsCsv(ctx.services.db, ctx.campaign.id, input.runNumber)),
 });

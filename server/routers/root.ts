@@ -1,12 +1,19 @@
 import { createCallerFactory, router } from "../trpc/init";
+import { leadsRouter, listsRouter } from "./audience";
 import { authRouter } from "./auth";
 import { campaignsRouter } from "./campaigns";
+import { outboxRouter, sendersRouter, templatesRouter } from "./templates";
 import { usersRouter } from "./users";
 
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   campaigns: campaignsRouter,
+  leads: leadsRouter,
+  lists: listsRouter,
+  templates: templatesRouter,
+  senders: sendersRouter,
+  outbox: outboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

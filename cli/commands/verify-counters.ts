@@ -1,0 +1,29 @@
+import { verifyCounters } from "../../server/counters/verify";
+import { boot } from "../boot";
+import type { Command } from "../command";
+
+export const verifyCountersCommand: Command = {
+  name: "verify-counters",
+  summary: "recompute every run's and campaign's counters from the event log and report drift",
+  usage: "herald verify-counters [--fix]",
+  options: { fix: { type: "boolean" } },
+  details: ["--fix  also correct the stored counters to what the log says", "Exit code 1 when any counter drifted (even when fixed)."],
+  async run({ values }) {
+    const app = await boot();
+    try {
+      const result = await verifyCounters(app.services.db, { fix: Boolean(values.fix) });
+      console.log(`Checked ${result.runsChecked} runs and ${result.campaignsChecked} campaigns.`);
+      if (!result.drift.length) {
+        console.log("No drift: every counter matches the event log.");
+        return 0;
+      }
+      for (const d of result.drift) {
+        console.log(`  ${d.campaignName}${d.runNumber ? ` run ${d.runNumber}` : " (lifetime)"}: ${d.counter} is ${d.stored}, the log says ${d.actual}`);
+      }
+      console.log(result.fixed ? `Fixed ${result.drift.length} counters.` : `${result.drift.length} counters drifted. Run with --fix to correct them.`);
+      return 1;
+    } finally {
+      await app.shutdown();
+    }
+  },
+};

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { importLeadsCsv } from "../leads/csv-import";
+import { createList, listLists, newListInput } from "../leads/lists";
+import { authedProcedure, editorProcedure, router } from "../trpc/init";
+
+export const leadsRouter = router({
+  /** The UI posts the file's text; 100,000 rows are a few MB. The CLI streams from disk instead. */
+  importCsv: editorProcedure
+    .input(z.object({ csv: z.string().max(50_000_000, "Files over 50 MB: use `herald import-leads`"), listName: z.string().trim().min(1, "Choose or name a list").max(200) }))
+    .mutation(({ ctx, input }) => importLeadsCsv(ctx.services.db, input.csv, { listName: input.listName })),
+});
+
+export const listsRouter = router({
+  list: authedProcedure.query(({ ctx }) => listLists(ctx.services.db)),
+  create: editorProcedure.input(newListInput).mutation(({ ctx, input }) => createList(ctx.services.db, input)),
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { listOutbox } from "../runs/queries";
+import { createSender, createTemplate, getTemplate, listSenders, listTemplates, previewInput, previewTemplate, senderInput, templateInput, updateTemplate } from "../templates/templates";
+import { authedProcedure, editorProcedure, router } from "../trpc/init";
+
+const id = z.object({ id: z.number().int().positive() });
+
+export const templatesRouter = router({
+  list: authedProcedure.query(({ ctx }) => listTemplates(ctx.services.db)),
+  get: authedProcedure.input(id).query(({ ctx, input }) => getTemplate(ctx.services.db, input.id)),
+  create: editorProcedure.input(templateInput).mutation(({ ctx, input }) => createTemplate(ctx.services.db, input)),
+  update: editorProcedure.input(id.extend({ template: templateInput })).mutation(({ ctx, input }) => updateTemplate(ctx.services.db, input.id, input.template)),
+  preview: authedProcedure.input(previewInput).query(({ ctx, input }) => previewTemplate(ctx.services.db, input)),
+});
+
+export const sendersRouter = router({
+  list: authedProcedure.query(({ ctx }) => listSenders(ctx.services.db)),
+  create: editorProcedure.input(senderInput).mutation(({ ctx, input }) => createSender(ctx.services.db, input)),
+});
+
+export const outboxRouter = router({
+  list: authedProcedure
+    .input(z.object({ page: z.number().int().min(1).default(1), search: z.string().trim().max(200).optional() }))
+    .query(({ ctx, input }) => listOutbox(ctx.services.db, input)),
+});
