@@ -54,9 +54,24 @@ export async function materializeRun(
     returning 1`);
 
   const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id)).orderBy(asc(sequenceSteps.stepNumber));
-  const window = sql`${pgArray(campaign.windowDays)}::smallint[], ${campaign.windowStartHour}::int, ${campaign.windowEndHour}::int`;
+  const windowed = !(campaign.windowDays.length >= 7 && campaign.windowStartHour <= 0 && campaign.windowEndHour >= 24);
   let scheduled = 0;
-  for (const step of steps) {
+  if (!windowed) {
+    // No sending window: every step is the start plus the delays before it, written in one statement.
+    let cumulative = 0;
+    const plan = steps.map((st) => ({ step_number: st.stepNumber, template_id: st.templateId, offset_minutes: (cumulative += st.delayMinutes) }));
+    scheduled = await countInserted(tx, sql`
+      insert into scheduled_emails (campaign_id, run_id, recipient_id, step_number, template_id, scheduled_for)
+      select r.campaign_id, r.run_id, r.id, p.step_number, p.template_id,
+             ${options.startAt.toISOString()}::timestamptz + make_interval(mins => p.offset_minutes)
+      from run_recipients r
+      cross join jsonb_to_recordset(${JSON.stringify(plan)}::jsonb) as p(step_number int, template_id bigint, offset_minutes int)
+      where r.campaign_id = ${campaign.id} and r.run_id = ${runId}
+      returning 1`);
+  }
+  const window = sql`${pgArray(campaign.windowDays)}::smallint[], ${campaign.windowStartHour}::int, ${campaign.windowEndHour}::int`;
+  for (const step of windowed ? steps : []) {
+    // Each step is timed from the previous one after that one was moved into the window.
     const delay = sql`make_interval(mins => ${step.delayMinutes})`;
     const rows = step.stepNumber === 1
       ? await countInserted(tx, sql`

@@ -14,7 +14,7 @@ export type Outcome =
  * the hot rows are locked for the shortest time). Only rows still leased to
  * this worker are touched.
  */
-export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[]) {
+export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean } = { hasLaterSteps: true }) {
   const rows = outcomes.map((o) => ({
     id: o.row.id,
     recipient_id: o.row.recipient_id,
@@ -74,7 +74,7 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
 
   // After a step goes out, the next one waits its full delay from now, inside the sending window.
   const sentSteps = rows.filter((r) => r.kind === "sent").map((r) => ({ recipient_id: r.recipient_id, step_number: r.step_number }));
-  if (sentSteps.length) {
+  if (sentSteps.length && options.hasLaterSteps) {
     await tx.execute(sql`
       update scheduled_emails n set
         scheduled_for = herald_next_send_time(greatest(n.scheduled_for, now() + make_interval(mins => st.delay_minutes)),
@@ -88,16 +88,21 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
         and n.scheduled_for < now() + make_interval(mins => st.delay_minutes)`);
   }
   if (sent || failed) {
+    // Daily stats, then the run's and the campaign's counters: once per batch, in this transaction.
     await tx.execute(sql`
-      insert into campaign_daily_stats (campaign_id, run_id, day, sent, failed)
-      values (${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${sent}, ${failed})
-      on conflict (campaign_id, run_id, day) do update set
-        sent = campaign_daily_stats.sent + excluded.sent, failed = campaign_daily_stats.failed + excluded.failed, updated_at = now()`);
-    await tx.execute(sql`
-      update campaign_runs set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
-      where campaign_id = ${campaignId} and id = ${runId}`);
-    await tx.execute(sql`
-      update campaigns set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now() where id = ${campaignId}`);
+      with stats as (
+        insert into campaign_daily_stats (campaign_id, run_id, day, sent, failed)
+        values (${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${sent}, ${failed})
+        on conflict (campaign_id, run_id, day) do update set
+          sent = campaign_daily_stats.sent + excluded.sent, failed = campaign_daily_stats.failed + excluded.failed, updated_at = now()
+        returning 1
+      ), run as (
+        update campaign_runs set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
+        where campaign_id = ${campaignId} and id = ${runId}
+        returning 1
+      )
+      update campaigns set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
+      where id = ${campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
   }
   return { sent, failed, skipped };
 }

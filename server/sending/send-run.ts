@@ -4,7 +4,7 @@ import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, sendersWithCapacity, type BatchRow, type CampaignForSending, type TemplateRow } from "./compose";
-import { block, reserve, sleep, waitFor } from "./rate-limit";
+import { block, reserve, sleep } from "./rate-limit";
 import { recordOutcomes, type Outcome } from "./record";
 import { TransportError, type Transport } from "./transport";
 
@@ -62,44 +62,41 @@ export async function sendRun(services: Services, transport: Transport, campaign
   const { db, config } = services;
   const result: LaneResult = { outcome: "idle", sent: 0, failed: 0, skipped: 0, batches: 0, nextAt: null };
   const templates = await loadTemplates(services, campaignId);
+  const [{ steps } = { steps: 1 }] = await db.execute<{ steps: number }>(sql`select coalesce(max(step_number), 1)::int as steps from sequence_steps where campaign_id = ${campaignId}`);
   let senderOffset = Math.floor(Math.random() * 1000);
-
-  for (;;) {
+  let state: RunState | undefined;
+  let senders: Awaited<ReturnType<typeof sendersWithCapacity>> | null = null;
+  for (let iteration = 0; ; iteration++) {
     if (options.deadline && Date.now() > options.deadline) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
     if (remaining <= 0) return { ...result, outcome: "limit" };
 
-    const [run] = await db.execute<RunState>(sql`
-      update campaign_runs r set status = 'SENDING', started_at = coalesce(r.started_at, now()), updated_at = now()
-      from campaigns c
-      where r.campaign_id = ${campaignId} and r.id = ${runId} and c.id = r.campaign_id
-        and r.status = 'SCHEDULED' and exists (select 1 from scheduled_emails e where e.campaign_id = r.campaign_id and e.run_id = r.id and e.status = 'pending' and e.scheduled_for <= now())
-      returning r.status, c.throttle_per_minute, c.from_name, c.from_email, c.reply_to`);
-    if (run) await db.execute(sql`update campaigns set status = 'running', status_changed_at = now(), status_source = 'job', version = version + 1, updated_at = now() where id = ${campaignId} and status = 'scheduled' and current_run_id = ${runId}`);
-    const [state] = run ? [run] : await db.execute<RunState>(sql`
-      select r.status, c.throttle_per_minute, c.from_name, c.from_email, c.reply_to
-      from campaign_runs r join campaigns c on c.id = r.campaign_id where r.campaign_id = ${campaignId} and r.id = ${runId}`);
-    if (!state || state.status !== "SENDING") {
-      return { ...result, outcome: state?.status === "SCHEDULED" ? "idle" : "stopped", nextAt: state?.status === "SCHEDULED" ? await nextDue(services, campaignId, runId) : null };
+    // The run's settings, read once and then every 50 batches (each batch re-checks the status under the barrier).
+    if (!state || state.status !== "SENDING" || iteration % 50 === 0) {
+      state = await activateAndRead(services, campaignId, runId);
+      if (!state || state.status !== "SENDING") {
+        const scheduled = state?.status === "SCHEDULED";
+        return { ...result, outcome: scheduled ? "idle" : "stopped", nextAt: scheduled ? await nextDue(services, campaignId, runId) : null };
+      }
     }
-    const campaign: CampaignForSending = { id: campaignId, runId, fromName: state.from_name, fromEmail: state.from_email, replyTo: state.reply_to };
-
-    const throttleKey = `campaign:${campaignId}`;
-    const throttleWait = await waitFor(db, throttleKey);
-    if (throttleWait > MAX_INLINE_WAIT_MS) return { ...result, outcome: "waiting", nextAt: new Date(Date.now() + throttleWait) };
+    const campaign: CampaignForSending & { steps: number } = { id: campaignId, runId, fromName: state.from_name, fromEmail: state.from_email, replyTo: state.reply_to, steps };
 
     // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
     const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
+    const throttleWait = await reserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, size);
+    if (throttleWait > MAX_INLINE_WAIT_MS) return { ...result, outcome: "waiting", nextAt: new Date(Date.now() + throttleWait) };
+    await sleep(throttleWait);
+
     const batch = (await retakeExpiredBatch(services, campaignId, runId, options.workerId)) ?? (await claimBatch(services, campaignId, runId, size, options.workerId));
     if (!batch) {
       if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
       return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
     }
 
-    await sleep(await reserve(db, throttleKey, state.throttle_per_minute / 60, batch.rows.length));
     if (transport.rateLimited) await sleep(await reserve(db, `provider:${transport.name}`, config.RESEND_RPS));
 
-    const senders = await sendersWithCapacity(db, campaignId);
+    // Sender identities: looked up once; with some, their remaining caps are re-read every batch.
+    if (senders === null || senders.length) senders = await sendersWithCapacity(db, campaignId);
     let assigned = senders.length ? assignSenders(batch.rows.length, senders, senderOffset) : batch.rows.map(() => null);
     senderOffset += batch.rows.length;
     if (senders.length && assigned.some((s) => s === null) && batch.fresh) {
@@ -128,6 +125,25 @@ export async function sendRun(services: Services, transport: Transport, campaign
       result.failed += batch.rows.length;
     }
   }
+}
+
+/** Turns a scheduled run into a sending one once its first email is due, and reads what the loop needs. */
+async function activateAndRead(services: Services, campaignId: number, runId: number): Promise<RunState | undefined> {
+  const { db } = services;
+  const [activated] = await db.execute<RunState>(sql`
+    update campaign_runs r set status = 'SENDING', started_at = coalesce(r.started_at, now()), updated_at = now()
+    from campaigns c
+    where r.campaign_id = ${campaignId} and r.id = ${runId} and c.id = r.campaign_id
+      and r.status = 'SCHEDULED' and exists (select 1 from scheduled_emails e where e.campaign_id = r.campaign_id and e.run_id = r.id and e.status = 'pending' and e.scheduled_for <= now())
+    returning r.status, c.throttle_per_minute, c.from_name, c.from_email, c.reply_to`);
+  if (activated) {
+    await db.execute(sql`update campaigns set status = 'running', status_changed_at = now(), status_source = 'job', version = version + 1, updated_at = now() where id = ${campaignId} and status = 'scheduled' and current_run_id = ${runId}`);
+    return activated;
+  }
+  const [state] = await db.execute<RunState>(sql`
+    select r.status, c.throttle_per_minute, c.from_name, c.from_email, c.reply_to
+    from campaign_runs r join campaigns c on c.id = r.campaign_id where r.campaign_id = ${campaignId} and r.id = ${runId}`);
+  return state;
 }
 
 interface ClaimedBatch {
@@ -193,23 +209,21 @@ async function batchRows(services: Services, campaignId: number, key: string): P
 }
 
 async function sendBatch(
-  tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending, batch: ClaimedBatch,
+  tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, batch: ClaimedBatch,
   senders: ReturnType<typeof assignSenders>, templates: Map<number, TemplateRow>, workerId: string,
 ): Promise<"stopped" | { sent: number; failed: number; skipped: number }> {
   await lockRunShared(tx, campaign.runId);
-  const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
+  // The run's status under the barrier, and which of these addresses were suppressed since the run started.
+  const [run] = await tx.execute<{ status: string; suppressed: string[] | null }>(sql`
+    select status, (select array_agg(lower(s.email)) from suppressions s
+                    where lower(s.email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(batch.rows.map((r) => r.email))}::jsonb) x)) as suppressed
+    from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
   if (run?.status !== "SENDING") {
     // Paused or cancelled after the claim: nothing of this batch reaches the provider.
     if (batch.fresh) await releaseRows(tx, campaign.id, batch.rows.map((r) => r.id), run?.status === "PAUSED" ? "paused" : "cancelled");
     return "stopped";
   }
-
-  // Suppressed since the run started, or replied with stop-on-reply: skipped, never sent.
-  const suppressed = new Set(
-    (await tx.execute<{ email: string }>(sql`
-      select lower(email) as email from suppressions
-      where lower(email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(batch.rows.map((r) => r.email))}::jsonb) x)`)).map((r) => r.email),
-  );
+  const suppressed = new Set(run.suppressed ?? []);
   const outcomes: Outcome[] = [];
   const toSend: Array<{ row: BatchRow; index: number }> = [];
   batch.rows.forEach((row, index) => {
@@ -229,7 +243,7 @@ async function sendBatch(
         : { row, kind: "failed", error: r.error, senderId: senders[index]?.id ?? null });
     });
   }
-  return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes);
+  return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.row.step_number < campaign.steps) });
 }
 
 async function handleTransportError(services: Services, transport: Transport, campaign: CampaignForSending, batch: ClaimedBatch, workerId: string, error: TransportError): Promise<"retry" | "failed" | "rejected"> {
