@@ -14,7 +14,7 @@ export default tseslint.config(
   {
     files: ["app/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+server/(?!http/app$)", message: "app/ reaches server/ through tRPC (context.trpc) only" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+server/(?!http/app$|routers/root$)", message: "app/ reaches server/ through tRPC (context.trpc) only" }] }],
     },
   },
   {

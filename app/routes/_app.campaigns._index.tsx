@@ -21,11 +21,12 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
       pageSize: 50,
     }),
   );
-  return json(list);
+  return json({ ...list, canEdit: context.user?.role !== "viewer" });
 }
 
 export default function Campaigns() {
   const data = useLoaderData<typeof loader>();
+  const { canEdit } = data;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const pageLink = (p: number) => {
@@ -37,6 +38,7 @@ export default function Campaigns() {
     <section className="stack">
       <div className="page-head">
         <h1>Campaigns</h1>
+        {canEdit ? <Link to="/campaigns/new" className="button primary">New campaign</Link> : null}
       </div>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" placeholder="Search by name" defaultValue={params.get("q") ?? ""} aria-label="Search campaigns by name" />

@@ -1,0 +1,108 @@
+import { Form, useNavigation } from "@remix-run/react";
+import { useState } from "react";
+
+export interface CampaignFormValues {
+  name: string;
+  kind: "broadcast" | "sequence";
+  fromName: string;
+  fromEmail: string;
+  replyTo: string | null;
+  startAt: string | null;
+  timeZone: string;
+  windowDays: number[];
+  windowStartHour: number;
+  windowEndHour: number;
+  throttlePerMinute: number;
+  listIds: number[];
+  senderIds: number[];
+  steps: Array<{ templateId: number; delayMinutes: number; stopOnReply: boolean }>;
+}
+
+interface Options {
+  templates: Array<{ id: number; name: string; subject: string }>;
+  lists: Array<{ id: number; name: string; members: number }>;
+  senders: Array<{ id: number; fromEmail: string; dailyCap: number }>;
+}
+
+const days = [[1, "Mon"], [2, "Tue"], [3, "Wed"], [4, "Thu"], [5, "Fri"], [6, "Sat"], [7, "Sun"]] as const;
+
+/** One form for creating and editing; the server re-validates everything with the same zod schema. */
+export function CampaignForm({ initial, options, error, submitLabel, version }: { initial: CampaignFormValues; options: Options; error?: string | null; submitLabel: string; version?: number }) {
+  const [kind, setKind] = useState(initial.kind);
+  const [steps, setSteps] = useState(initial.steps.length ? initial.steps : [{ templateId: options.templates[0]?.id ?? 0, delayMinutes: 0, stopOnReply: true }]);
+  const busy = useNavigation().state === "submitting";
+  const shown = kind === "broadcast" ? steps.slice(0, 1) : steps;
+  return (
+    <Form method="post" className="stack">
+      {version !== undefined ? <input type="hidden" name="version" value={version} /> : null}
+      {error ? <p role="alert" className="error">{error}</p> : null}
+      <fieldset className="grid">
+        <legend>Campaign</legend>
+        <label>Name<input name="name" defaultValue={initial.name} required maxLength={200} /></label>
+        <label>Kind
+          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value as "broadcast" | "sequence")}>
+            <option value="broadcast">Broadcast (one email)</option>
+            <option value="sequence">Sequence (several steps)</option>
+          </select>
+        </label>
+        <label>From name<input name="fromName" defaultValue={initial.fromName} /></label>
+        <label>From address<input name="fromEmail" type="email" defaultValue={initial.fromEmail} required /></label>
+        <label>Reply-to<input name="replyTo" type="email" defaultValue={initial.replyTo ?? ""} placeholder="optional" /></label>
+      </fieldset>
+
+      <fieldset className="stack">
+        <legend>Steps</legend>
+        {shown.map((step, i) => (
+          <div className="step-row" key={i}>
+            <strong aria-hidden>{i + 1}.</strong>
+            <label>Template
+              <select name="stepTemplate" value={step.templateId} onChange={(e) => setSteps(steps.map((s, k) => (k === i ? { ...s, templateId: Number(e.target.value) } : s)))}>
+                {options.templates.map((t) => <option key={t.id} value={t.id}>{t.name} — {t.subject}</option>)}
+              </select>
+            </label>
+            <label>{i === 0 ? "Delay after start (hours)" : "Delay after previous (hours)"}
+              <input name="stepDelayHours" type="number" min={0} step="0.25" value={step.delayMinutes / 60} onChange={(e) => setSteps(steps.map((s, k) => (k === i ? { ...s, delayMinutes: Math.round(Number(e.target.value) * 60) } : s)))} />
+            </label>
+            <label>Stop on reply
+              <select name="stepStopOnReply" value={step.stopOnReply ? "yes" : "no"} onChange={(e) => setSteps(steps.map((s, k) => (k === i ? { ...s, stopOnReply: e.target.value === "yes" } : s)))}>
+                <option value="yes">yes</option><option value="no">no</option>
+              </select>
+            </label>
+            {kind === "sequence" && shown.length > 1 ? <button type="button" className="danger" onClick={() => setSteps(steps.filter((_s, k) => k !== i))} aria-label={`Remove step ${i + 1}`}>Remove</button> : <span />}
+          </div>
+        ))}
+        {kind === "sequence" ? <button type="button" onClick={() => setSteps([...steps, { templateId: options.templates[0]?.id ?? 0, delayMinutes: 3 * 24 * 60, stopOnReply: true }])}>Add step</button> : null}
+        {!options.templates.length ? <p className="error">There are no templates yet: create one first.</p> : null}
+      </fieldset>
+
+      <fieldset className="stack">
+        <legend>Audience</legend>
+        {options.lists.length ? options.lists.map((l) => (
+          <label className="inline" key={l.id}><input type="checkbox" name="listIds" value={l.id} defaultChecked={initial.listIds.includes(l.id)} /> {l.name} <span className="muted small">({l.members} leads)</span></label>
+        )) : <p className="muted">No lists yet: import leads first.</p>}
+      </fieldset>
+
+      <fieldset className="grid">
+        <legend>Schedule and pace</legend>
+        <label>Start at (campaign time zone; empty = when started)<input name="startAt" type="datetime-local" defaultValue={initial.startAt ?? ""} /></label>
+        <label>Time zone<input name="timeZone" defaultValue={initial.timeZone} required placeholder="Europe/Berlin" /></label>
+        <label>Window opens (hour)<input name="windowStartHour" type="number" min={0} max={23} defaultValue={initial.windowStartHour} /></label>
+        <label>Window closes (hour)<input name="windowEndHour" type="number" min={1} max={24} defaultValue={initial.windowEndHour} /></label>
+        <label>Throttle (emails a minute)<input name="throttlePerMinute" type="number" min={1} defaultValue={initial.throttlePerMinute} /></label>
+        <div>
+          <div className="strong small">Sending days</div>
+          <div className="row">{days.map(([n, name]) => <label className="inline" key={n}><input type="checkbox" name="windowDays" value={n} defaultChecked={initial.windowDays.includes(n)} /> {name}</label>)}</div>
+        </div>
+      </fieldset>
+
+      {options.senders.length ? (
+        <fieldset className="stack">
+          <legend>Sender identities (rotated; each with its daily cap)</legend>
+          {options.senders.map((s) => <label className="inline" key={s.id}><input type="checkbox" name="senderIds" value={s.id} defaultChecked={initial.senderIds.includes(s.id)} /> {s.fromEmail} <span className="muted small">({s.dailyCap}/day)</span></label>)}
+        </fieldset>
+      ) : null}
+
+      <div><button type="submit" className="primary" disabled={busy}>{busy ? "Saving…" : submitLabel}</button></div>
+    </Form>
+  );
+}

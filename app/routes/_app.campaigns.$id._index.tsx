@@ -1,0 +1,167 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { ActionButton } from "../components/ConfirmForm";
+import { Kpi } from "../components/Kpi";
+import { RunProgress } from "../components/RunProgress";
+import { StatusBadge } from "../components/StatusBadge";
+import { fmtDate, fmtInt, fmtPct, fmtRelative } from "../lib/format";
+import { attempt, guarded } from "../lib/guard.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.campaign.name ?? "Campaign"} · Herald` }];
+
+const campaignId = (params: { id?: string }) => {
+  const id = Number(params.id);
+  if (!Number.isInteger(id) || id < 1) throw new Response("No such campaign", { status: 404 });
+  return id;
+};
+
+export async function loader({ context, request, params }: LoaderFunctionArgs) {
+  const id = campaignId(params);
+  const [campaign, runs] = await guarded(request, () => Promise.all([context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id })]));
+  return json({ campaign, runs, canEdit: context.user?.role !== "viewer" });
+}
+
+const audiences = ["everyone", "failed", "not_opened", "not_clicked"] as const;
+
+export async function action({ context, request, params }: ActionFunctionArgs) {
+  const id = campaignId(params);
+  const form = await request.formData();
+  const intent = String(form.get("intent"));
+  const expectedVersion = form.get("version") ? Number(form.get("version")) : undefined;
+  const c = context.trpc.campaigns;
+  const result = await attempt(async () => {
+    switch (intent) {
+      case "start": return c.start({ campaignId: id, expectedVersion });
+      case "pause": return c.pause({ campaignId: id, expectedVersion });
+      case "resume": return c.resume({ campaignId: id, expectedVersion });
+      case "cancel": return c.cancel({ campaignId: id, expectedVersion });
+      case "rerun": {
+        const audience = String(form.get("audience"));
+        return c.rerun({ campaignId: id, expectedVersion, audience: audiences.includes(audience as never) ? (audience as (typeof audiences)[number]) : "everyone" });
+      }
+      default: throw new Response("Unknown action", { status: 400 });
+    }
+  });
+  return json(result.ok ? { ok: true as const, message: `Done: ${intent}.` } : { ok: false as const, message: result.error }, { status: result.ok ? 200 : 409 });
+}
+
+export default function CampaignPage() {
+  const { campaign: c, runs, canEdit } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const version = <input type="hidden" name="version" value={c.version} />;
+  return (
+    <section className="stack">
+      <div className="page-head">
+        <div>
+          <div className="muted small"><Link to="/campaigns">Campaigns</Link> / {c.kind}</div>
+          <h1>{c.name} <StatusBadge status={c.status} /></h1>
+          <div className="muted small">Status changed {fmtRelative(c.statusChangedAt)} via {c.statusSource}{c.lastRunResult ? ` · ${c.lastRunResult}` : ""}</div>
+        </div>
+        {canEdit ? (
+          <div className="row" aria-label="Campaign actions">
+            {c.status === "draft" ? <ActionButton intent="start" label="Start" className="primary" confirm={`Start "${c.name}" now? Emails go out as scheduled.`}>{version}</ActionButton> : null}
+            {c.status === "running" || c.status === "scheduled" ? <ActionButton intent="pause" label="Pause">{version}</ActionButton> : null}
+            {c.status === "paused" ? <ActionButton intent="resume" label="Resume" className="primary">{version}</ActionButton> : null}
+            {c.status !== "completed" && c.status !== "cancelled" ? <ActionButton intent="cancel" label="Cancel" className="danger" confirm={`Cancel "${c.name}"? Emails not yet sent will never be sent.`}>{version}</ActionButton> : null}
+            {["completed", "cancelled", "failed"].includes(c.status) ? (
+              <Form method="post" className="row" onSubmit={(e) => { if (!window.confirm("Start a new run of this campaign?")) e.preventDefault(); }}>
+                <input type="hidden" name="intent" value="rerun" />
+                {version}
+                <label className="inline small">
+                  <span className="sr-only">Rerun for</span>
+                  <select name="audience" aria-label="Rerun for">
+                    <option value="everyone">Everyone in the audience</option>
+                    <option value="failed">Only failed recipients</option>
+                    <option value="not_opened">Only those who did not open</option>
+                    <option value="not_clicked">Only those who did not click</option>
+                  </select>
+                </label>
+                <button type="submit" className="primary">Rerun</button>
+              </Form>
+            ) : null}
+            <Link className="button" to={`/campaigns/${c.id}/edit`}>Edit</Link>
+          </div>
+        ) : null}
+      </div>
+      {result ? <p role={result.ok ? "status" : "alert"} className={result.ok ? "notice" : "error"}>{result.message}</p> : null}
+
+      <div className="kpis">
+        <Kpi label="Runs" value={fmtInt(c.lifetimeRuns)} />
+        <Kpi label="Sent (lifetime)" value={fmtInt(c.sent)} />
+        <Kpi label="Failed" value={fmtInt(c.failed)} />
+        <Kpi label="Open rate" value={fmtPct(c.rates.open)} hint={`${fmtInt(c.opened)} opened`} />
+        <Kpi label="Click rate" value={fmtPct(c.rates.click)} hint={`${fmtInt(c.clicked)} clicked`} />
+        <Kpi label="Replies" value={fmtInt(c.replied)} />
+      </div>
+
+      {c.currentRun ? <RunProgress campaignId={c.id} initial={c.currentRun} /> : null}
+
+      <div className="grid">
+        <div className="card stack">
+          <h2>Steps</h2>
+          <ol className="stack" style={{ margin: 0, paddingLeft: "1.2rem" }}>
+            {c.steps.map((s) => (
+              <li key={s.stepNumber}>
+                <strong>{s.templateName}</strong> <span className="muted">“{s.subject}”</span>
+                <div className="muted small">{s.stepNumber === 1 ? "at the start" : `${formatDelay(s.delayMinutes)} after step ${s.stepNumber - 1}`}{s.stopOnReply ? " · stops on reply" : ""}</div>
+              </li>
+            ))}
+          </ol>
+        </div>
+        <div className="card stack">
+          <h2>Audience and schedule</h2>
+          <dl className="facts">
+            <dt>Lists</dt><dd>{c.audience.length ? c.audience.map((l) => `${l.name} (${fmtInt(l.members)})`).join(", ") : <span className="error">none chosen</span>}</dd>
+            <dt>From</dt><dd>{c.senders.length ? c.senders.map((s) => `${s.fromEmail} (${fmtInt(s.dailyCap)}/day)`).join(", ") : `${c.fromName} <${c.fromEmail}>`}</dd>
+            <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
+            <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
+            <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} emails a minute</dd>
+          </dl>
+        </div>
+      </div>
+
+      <div className="stack">
+        <div className="page-head">
+          <h2>Runs</h2>
+          {runs.length > 1 ? <Link to={`/campaigns/${c.id}/compare?a=${runs[1]!.runNumber}&b=${runs[0]!.runNumber}`}>Compare the last two runs</Link> : null}
+        </div>
+        {runs.length ? (
+          <div className="table-wrap">
+            <table className="data">
+              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Open rate</th></tr></thead>
+              <tbody>
+                {runs.map((r) => (
+                  <tr key={r.id}>
+                    <td><Link to={`/campaigns/${c.id}/runs/${r.runNumber}`}>Run {r.runNumber}</Link></td>
+                    <td><StatusBadge status={r.status} /></td>
+                    <td className="small">{r.audience.replace("_", " ")}</td>
+                    <td className="small">{fmtDate(r.startedAt)}</td>
+                    <td className="small">{fmtDate(r.completedAt)}</td>
+                    <td className="num">{fmtInt(r.recipients)}</td>
+                    <td className="num">{fmtInt(r.sent)}</td>
+                    <td className="num">{fmtInt(r.failed)}</td>
+                    <td className="num">{fmtPct(r.rates.open)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <div className="empty"><p>No runs yet. {canEdit && c.status === "draft" ? "Start the campaign to create run 1." : ""}</p></div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function formatDelay(minutes: number) {
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? "" : "s"}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? "" : "s"}`;
+  return `${minutes} minutes`;
+}
+
+const dayNames = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+function windowText(days: number[], start: number, end: number) {
+  const d = days.length === 7 ? "every day" : days.map((x) => dayNames[x]).join(", ");
+  return start === 0 && end === 24 ? `${d}, any time` : `${d}, ${start}:00–${end}:00`;
+}

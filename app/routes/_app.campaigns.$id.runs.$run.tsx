@@ -1,0 +1,87 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Kpi } from "../components/Kpi";
+import { StatusBadge } from "../components/StatusBadge";
+import { fmtDate, fmtInt, fmtPct } from "../lib/format";
+import { guarded } from "../lib/guard.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Run ${data?.page.run.runNumber ?? ""} of ${data?.campaign.name ?? ""} · Herald` }];
+
+const statuses = ["pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped"] as const;
+type Status = (typeof statuses)[number];
+
+export async function loader({ context, request, params }: LoaderFunctionArgs) {
+  const campaignId = Number(params.id);
+  const runNumber = Number(params.run);
+  const url = new URL(request.url);
+  const status = url.searchParams.get("status");
+  const [campaign, page] = await guarded(request, () => Promise.all([
+    context.trpc.campaigns.get({ campaignId }),
+    context.trpc.campaigns.recipients({
+      campaignId, runNumber, page: Math.max(1, Number(url.searchParams.get("page")) || 1), pageSize: 50,
+      status: statuses.includes(status as Status) ? (status as Status) : undefined, search: url.searchParams.get("q") || undefined,
+    }),
+  ]));
+  return json({ campaign: { id: campaign.id, name: campaign.name }, page });
+}
+
+export default function RunDetail() {
+  const { campaign, page } = useLoaderData<typeof loader>();
+  const run = page.run;
+  const [params] = useSearchParams();
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const link = (p: number) => { const n = new URLSearchParams(params); n.set("page", String(p)); return `?${n}`; };
+  return (
+    <section className="stack">
+      <div className="muted small"><Link to="/campaigns">Campaigns</Link> / <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link></div>
+      <div className="page-head">
+        <h1>Run {run.runNumber} <StatusBadge status={run.status} /></h1>
+        {page.byStatus.failed ? <a className="button" href={`/campaigns/${campaign.id}/runs/${run.runNumber}/failed.csv`} download>Export {fmtInt(page.byStatus.failed)} failed as CSV</a> : null}
+      </div>
+      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {fmtDate(run.startedAt)} · ended {fmtDate(run.completedAt)}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
+      <div className="kpis">
+        <Kpi label="Recipients" value={fmtInt(run.recipients)} />
+        <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
+        <Kpi label="Sent" value={fmtInt(run.sent)} />
+        <Kpi label="Failed" value={fmtInt(run.failed)} />
+        <Kpi label="Open rate" value={fmtPct(run.rates.open)} />
+        <Kpi label="Click rate" value={fmtPct(run.rates.click)} />
+      </div>
+      <div className="muted small">Emails: {Object.entries(run.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
+      <Form method="get" className="toolbar" role="search">
+        <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
+        <select name="status" defaultValue={params.get("status") ?? ""} aria-label="Filter recipients by status">
+          <option value="">All recipients</option>
+          {statuses.map((s) => <option key={s} value={s}>{s} ({fmtInt(page.byStatus[s] ?? 0)})</option>)}
+        </select>
+        <button type="submit">Filter</button>
+      </Form>
+      {page.recipients.length ? (
+        <div className="table-wrap">
+          <table className="data">
+            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">First sent</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Last error</th></tr></thead>
+            <tbody>
+              {page.recipients.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.email}</td>
+                  <td><StatusBadge status={r.status} /></td>
+                  <td className="small">{fmtDate(r.firstSentAt)}</td>
+                  <td className="small">{fmtDate(r.firstOpenedAt)}</td>
+                  <td className="small">{fmtDate(r.firstClickedAt)}</td>
+                  <td className="small">{r.lastError ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : <div className="empty"><p>No recipients match.</p></div>}
+      {pages > 1 ? (
+        <nav className="pager" aria-label="Pages">
+          {page.page > 1 ? <Link to={link(page.page - 1)}>← Previous</Link> : <span />}
+          <span>Page {page.page} of {pages}</span>
+          {page.page < pages ? <Link to={link(page.page + 1)}>Next →</Link> : <span />}
+        </nav>
+      ) : null}
+    </section>
+  );
+}

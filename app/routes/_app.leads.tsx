@@ -1,0 +1,61 @@
+import { json, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { fmtInt } from "../lib/format";
+import { attempt, guarded } from "../lib/guard.server";
+
+export const meta: MetaFunction = () => [{ title: "Leads and lists · Herald" }];
+
+export async function loader({ context, request }: LoaderFunctionArgs) {
+  return json({ lists: await guarded(request, () => context.trpc.lists.list()), canEdit: context.user?.role !== "viewer" });
+}
+
+export async function action({ context, request }: ActionFunctionArgs) {
+  const form = await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: 50_000_000 }));
+  const file = form.get("file");
+  if (!(file instanceof Blob) || file.size === 0) return json({ error: "Choose a CSV file to import.", report: null }, { status: 400 });
+  const csv = await file.text();
+  const result = await attempt(() => context.trpc.leads.importCsv({ csv, listName: String(form.get("listName") ?? "") }));
+  return result.ok ? json({ error: null, report: result.value }) : json({ error: result.error, report: null }, { status: 400 });
+}
+
+export default function Leads() {
+  const { lists, canEdit } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const r = data?.report;
+  return (
+    <section className="stack">
+      <h1>Leads and lists</h1>
+      {canEdit ? (
+        <Form method="post" encType="multipart/form-data" className="card stack" aria-labelledby="import-title">
+          <h2 id="import-title">Import a CSV</h2>
+          <p className="muted small">One row per lead with a header row. Needs an <code>email</code> column; first name, last name, company and time zone are recognised; other columns become merge tags. Bad rows are reported with their line numbers; the rest import.</p>
+          <div className="row">
+            <label>File<input type="file" name="file" accept=".csv,text/csv" required /></label>
+            <label>Into list<input name="listName" list="list-names" required placeholder="New or existing list" /></label>
+            <datalist id="list-names">{lists.map((l) => <option key={l.id} value={l.name} />)}</datalist>
+            <button type="submit" className="primary" disabled={busy}>{busy ? "Importing…" : "Import"}</button>
+          </div>
+          {data?.error ? <p role="alert" className="error">{data.error}</p> : null}
+          {r ? (
+            <div role="status" className="stack">
+              <p className="notice">Imported into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtInt(r.duplicates)} duplicates in the file, {fmtInt(r.rejectedCount)} rejected.</p>
+              {r.rejected.length ? (
+                <div className="table-wrap">
+                  <table className="data"><thead><tr><th scope="col">Line</th><th scope="col">Why it was rejected</th></tr></thead>
+                    <tbody>{r.rejected.map((x) => <tr key={x.line + x.reason}><td className="num">{x.line}</td><td>{x.reason}</td></tr>)}</tbody></table>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
+        </Form>
+      ) : null}
+      <div className="table-wrap">
+        <table className="data">
+          <thead><tr><th scope="col">List</th><th scope="col">Description</th><th scope="col" className="num">Leads</th></tr></thead>
+          <tbody>{lists.map((l) => <tr key={l.id}><td className="strong">{l.name}</td><td className="small">{l.description}</td><td className="num">{fmtInt(l.members)}</td></tr>)}</tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

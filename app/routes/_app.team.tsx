@@ -1,0 +1,61 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { fmtDate } from "../lib/format";
+import { attempt, guarded } from "../lib/guard.server";
+
+export const meta: MetaFunction = () => [{ title: "Team · Herald" }];
+const roles = ["admin", "editor", "viewer"] as const;
+type Role = (typeof roles)[number];
+const asRole = (v: FormDataEntryValue | null): Role => (roles.includes(v as Role) ? (v as Role) : "viewer");
+
+export async function loader({ context, request }: LoaderFunctionArgs) {
+  return json({ users: await guarded(request, () => context.trpc.users.list()), me: context.user!.id });
+}
+
+export async function action({ context, request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const result = await attempt(() =>
+    form.get("intent") === "role"
+      ? context.trpc.users.setRole({ userId: Number(form.get("userId")), role: asRole(form.get("role")) })
+      : context.trpc.users.create({ email: String(form.get("email") ?? ""), name: String(form.get("name") ?? ""), role: asRole(form.get("role")), password: String(form.get("password") ?? "") }));
+  return json(result.ok ? { ok: true, message: "Saved." } : { ok: false, message: result.error }, { status: result.ok ? 200 : 400 });
+}
+
+export default function Team() {
+  const { users, me } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  return (
+    <section className="stack">
+      <h1>Team</h1>
+      {result ? <p role={result.ok ? "status" : "alert"} className={result.ok ? "notice" : "error"}>{result.message}</p> : null}
+      <div className="table-wrap">
+        <table className="data">
+          <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Since</th></tr></thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id}>
+                <td><div className="strong">{u.name || u.email}</div><div className="muted small">{u.email}</div></td>
+                <td>
+                  <Form method="post" className="row">
+                    <input type="hidden" name="intent" value="role" /><input type="hidden" name="userId" value={u.id} />
+                    <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} disabled={u.id === me}>{roles.map((r) => <option key={r}>{r}</option>)}</select>
+                    {u.id === me ? <span className="muted small">you</span> : <button type="submit">Change</button>}
+                  </Form>
+                </td>
+                <td className="small">{fmtDate(u.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Form method="post" className="card stack narrow" aria-labelledby="add-title">
+        <h2 id="add-title">Add a team member</h2>
+        <label>Email<input name="email" type="email" required /></label>
+        <label>Name<input name="name" /></label>
+        <label>Role<select name="role" defaultValue="editor">{roles.map((r) => <option key={r}>{r}</option>)}</select></label>
+        <label>Initial password (10+ characters)<input name="password" type="password" minLength={10} required autoComplete="new-password" /></label>
+        <div><button type="submit" className="primary">Add member</button></div>
+      </Form>
+    </section>
+  );
+}

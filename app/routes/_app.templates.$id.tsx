@@ -1,0 +1,66 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
+import { useEffect, useState } from "react";
+import { attempt, guarded } from "../lib/guard.server";
+
+export const meta: MetaFunction = () => [{ title: "Template · Herald" }];
+
+/** `/templates/new` creates; `/templates/:id` edits. `?preview` renders the posted draft for one lead. */
+export async function loader({ context, request, params }: LoaderFunctionArgs) {
+  const isNew = params.id === "new";
+  const template = isNew ? { id: 0, name: "", subject: "", html: "<p>Hi {{first_name|there}},</p>\n", text: "Hi {{first_name|there}},\n" } : await guarded(request, () => context.trpc.templates.get({ id: Number(params.id) }));
+  return json({ template, isNew, canEdit: context.user?.role !== "viewer" });
+}
+
+export async function action({ context, request, params }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const draft = { subject: String(form.get("subject") ?? ""), html: String(form.get("html") ?? ""), text: String(form.get("text") ?? "") };
+  if (form.get("intent") === "preview") {
+    const r = await attempt(() => context.trpc.templates.preview({ draft: { ...draft, subject: draft.subject || " ", html: draft.html || " " } }));
+    return json(r.ok ? { preview: r.value, error: null } : { preview: null, error: r.error });
+  }
+  const template = { ...draft, name: String(form.get("name") ?? "") };
+  const r = await attempt(() => (params.id === "new" ? context.trpc.templates.create(template) : context.trpc.templates.update({ id: Number(params.id), template })));
+  if (!r.ok) return json({ preview: null, error: r.error }, { status: 400 });
+  return redirect(`/templates/${r.value.id}?saved=1`);
+}
+
+export default function TemplateEditor() {
+  const { template, isNew, canEdit } = useLoaderData<typeof loader>();
+  const saved = useActionData<typeof action>();
+  const preview = useFetcher<typeof action>();
+  const [draft, setDraft] = useState({ subject: template.subject, html: template.html, text: template.text });
+  useEffect(() => {
+    const timer = setTimeout(() => preview.submit({ intent: "preview", ...draft }, { method: "post" }), 300);
+    return () => clearTimeout(timer);
+  }, [draft]);
+  const p = preview.data?.preview;
+  return (
+    <section className="stack">
+      <div className="muted small"><Link to="/templates">Templates</Link></div>
+      <h1>{isNew ? "New template" : template.name}</h1>
+      <p className="muted small">Merge tags: <code>{"{{first_name|there}}"}</code> uses the fallback after <code>|</code> when the lead has no value; any CSV column is a tag too. Values are HTML-escaped.</p>
+      {saved?.error ? <p role="alert" className="error">{saved.error}</p> : null}
+      <div className="grid">
+        <Form method="post" className="card stack">
+          <label>Name<input name="name" defaultValue={template.name} required disabled={!canEdit} /></label>
+          <label>Subject<input name="subject" value={draft.subject} onChange={(e) => setDraft({ ...draft, subject: e.target.value })} required disabled={!canEdit} /></label>
+          <label>HTML<textarea name="html" rows={12} value={draft.html} onChange={(e) => setDraft({ ...draft, html: e.target.value })} disabled={!canEdit} /></label>
+          <label>Plain text<textarea name="text" rows={6} value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} disabled={!canEdit} /></label>
+          {canEdit ? <div><button type="submit" className="primary">{isNew ? "Create template" : "Save"}</button></div> : null}
+        </Form>
+        <div className="card stack" aria-live="polite">
+          <h2>Preview{p?.lead ? <span className="muted small"> for {p.lead.email}</span> : null}</h2>
+          {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
+          {p ? (
+            <>
+              <div><span className="muted small">Subject</span><div className="strong">{p.subject}</div></div>
+              <iframe className="email" title="HTML preview" sandbox="" srcDoc={p.html} />
+              <pre className="preview small" style={{ whiteSpace: "pre-wrap" }}>{p.text}</pre>
+            </>
+          ) : <p className="muted">Rendering…</p>}
+        </div>
+      </div>
+    </section>
+  );
+}
