@@ -103,7 +103,7 @@ export default function CampaignPage() {
             {c.steps.map((s) => (
               <li key={s.stepNumber}>
                 <strong>{s.templateName}</strong> <span className="muted">“{s.subject}”</span>
-                <div className="muted small">{s.stepNumber === 1 ? "at the start" : `${formatDelay(s.delayMinutes)} after step ${s.stepNumber - 1}`}{s.stopOnReply ? " · stops on reply" : ""}</div>
+                <div className="muted small">{s.stepNumber === 1 ? (s.delayMinutes ? `${formatDelay(s.delayMinutes)} after the start` : "at the start") : s.delayMinutes ? `${formatDelay(s.delayMinutes)} after step ${s.stepNumber - 1}` : `right after step ${s.stepNumber - 1}`}{s.stopOnReply ? " · stops on reply" : ""}</div>
               </li>
             ))}
           </ol>
@@ -112,7 +112,7 @@ export default function CampaignPage() {
           <h2>Audience and schedule</h2>
           <dl className="facts">
             <dt>Lists</dt><dd>{c.audience.length ? c.audience.map((l) => `${l.name} (${fmtInt(l.members)})`).join(", ") : <span className="error">none chosen</span>}</dd>
-            <dt>From</dt><dd>{c.senders.length ? c.senders.map((s) => `${s.fromEmail} (${fmtInt(s.dailyCap)}/day)`).join(", ") : `${c.fromName} <${c.fromEmail}>`}</dd>
+            <dt>From</dt><dd>{c.senders.length ? c.senders.map((s) => `${s.fromEmail} (${fmtInt(s.dailyCap)}/day)`).join(", ") : (c.fromName ? `${c.fromName} <${c.fromEmail}>` : c.fromEmail)}</dd>
             <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
             <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
             <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} emails a minute</dd>
