@@ -7,6 +7,7 @@ import { clearedSessionCookie, sessionCookie } from "../auth/sessions";
 import { createContext } from "../trpc/context";
 import { appRouter, createCaller } from "../routers/root";
 import type { Services } from "../services";
+import { unsubscribeRoutes } from "./unsubscribe";
 
 export interface HealthSources {
   worker(): "running" | "stopped" | "not-in-this-process";
@@ -54,6 +55,8 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
     const body = { status: database === "ok" ? "ok" : "degraded", database, worker: health.worker(), sync: health.sync() };
     res.status(database === "ok" ? 200 : 503).json(body);
   });
+
+  app.use(unsubscribeRoutes(services));
 
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));

@@ -1,0 +1,64 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { verifyToken } from "./tokens";
+
+export type UnsubscribeResult =
+  | { ok: true; email: string; alreadySuppressed: boolean; skipped: number }
+  | { ok: false; reason: "invalid" | "unknown" };
+
+/** Who a genuine unsubscribe token points at (for the confirmation page), without changing anything. */
+export async function unsubscribeTarget(db: Database, secret: string, token: string): Promise<{ email: string } | null> {
+  const claims = verifyToken(secret, token, "u");
+  if (!claims) return null;
+  const [row] = await db.execute<{ email: string }>(sql`
+    select r.email from scheduled_emails e join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+    where e.campaign_id = ${claims.campaignId} and e.id = ${claims.scheduledEmailId}`);
+  return row ?? null;
+}
+
+/**
+ * Unsubscribes the recipient of a signed link: the address is suppressed in
+ * every campaign at once, its waiting emails everywhere turn `skipped`, and an
+ * `unsubscribed` event is recorded once per recipient with the counters moved
+ * in the same transaction. Forged or tampered tokens change nothing.
+ */
+export async function unsubscribe(db: Database, secret: string, token: string, meta: { userAgent?: string; ip?: string } = {}): Promise<UnsubscribeResult> {
+  const claims = verifyToken(secret, token, "u");
+  if (!claims) return { ok: false, reason: "invalid" };
+  return db.transaction(async (tx) => {
+    const [target] = await tx.execute<{ email: string; run_id: number; recipient_id: number; lead_id: number }>(sql`
+      select r.email, e.run_id, e.recipient_id, r.lead_id from scheduled_emails e
+      join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+      where e.campaign_id = ${claims.campaignId} and e.id = ${claims.scheduledEmailId}`);
+    if (!target) return { ok: false as const, reason: "unknown" as const };
+    const inserted = await tx.execute(sql`
+      insert into suppressions (email, reason, campaign_id, note) values (${target.email}, 'unsubscribed', ${claims.campaignId}, 'unsubscribe link')
+      on conflict ((lower(email))) do nothing returning 1`);
+    await tx.execute(sql`update leads set status = 'unsubscribed', updated_at = now() where id = ${target.lead_id} and status = 'active'`);
+    const skipped = await tx.execute(sql`
+      update scheduled_emails e set status = 'skipped', error = 'unsubscribed', updated_at = now()
+      from run_recipients r
+      where r.campaign_id = e.campaign_id and r.id = e.recipient_id and lower(r.email) = lower(${target.email})
+        and e.status in ('pending', 'paused')
+      returning 1`);
+    const [first] = await tx.execute<{ first: boolean }>(sql`
+      select not exists (select 1 from email_events where campaign_id = ${claims.campaignId} and recipient_id = ${target.recipient_id} and type = 'unsubscribed') as first`);
+    if (first?.first) {
+      await tx.execute(sql`
+        insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, user_agent, ip, data)
+        values (${claims.campaignId}, ${target.run_id}, ${target.recipient_id}, ${claims.scheduledEmailId}, 'unsubscribed', ${meta.userAgent?.slice(0, 500) ?? null}, ${meta.ip ?? null}::inet, '{}'::jsonb)`);
+      await tx.execute(sql`update run_recipients set status = 'unsubscribed', updated_at = now() where campaign_id = ${claims.campaignId} and id = ${target.recipient_id}`);
+      await tx.execute(sql`
+        with stats as (
+          insert into campaign_daily_stats (campaign_id, run_id, day, unsubscribed) values (${claims.campaignId}, ${target.run_id}, (now() at time zone 'UTC')::date, 1)
+          on conflict (campaign_id, run_id, day) do update set unsubscribed = campaign_daily_stats.unsubscribed + 1, updated_at = now()
+          returning 1
+        ), run as (
+          update campaign_runs set unsubscribed = unsubscribed + 1, updated_at = now() where campaign_id = ${claims.campaignId} and id = ${target.run_id} returning 1
+        )
+        update campaigns set unsubscribed = unsubscribed + 1, updated_at = now()
+        where id = ${claims.campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
+    }
+    return { ok: true as const, email: target.email, alreadySuppressed: inserted.length === 0, skipped: skipped.length };
+  });
+}
