@@ -1,11 +1,12 @@
 import type { TaskList } from "graphile-worker";
 import type { Services } from "../server/services";
 import type { TaskDefinition } from "./define";
+import foldEvents from "./tasks/fold-events";
 import kickSending from "./tasks/kick-sending";
 import maintainPartitions from "./tasks/maintain-partitions";
 import sendRun from "./tasks/send-run";
 
-const tasks: TaskDefinition[] = [sendRun, kickSending, maintainPartitions];
+const tasks: TaskDefinition[] = [sendRun, kickSending, foldEvents, maintainPartitions];
 
 export function createTaskList(services: Services): TaskList {
   return Object.fromEntries(tasks.map((t) => [t.name, t.build(services)]));

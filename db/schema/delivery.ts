@@ -171,3 +171,21 @@ export const campaignDailyStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day] }), index("campaign_daily_stats_day_idx").on(t.day)],
 );
+
+/**
+ * Per-hit events (opens, clicks, webhooks) waiting to be folded into counters
+ * and daily stats. Appended with the event; the fold job consumes it in
+ * batches, so no campaign row is updated per hit.
+ */
+export const eventFolds = pgTable(
+  "event_folds",
+  {
+    id: id().primaryKey(),
+    campaignId: ref("campaign_id").notNull(),
+    runId: ref("run_id").notNull(),
+    recipientId: ref("recipient_id").notNull(),
+    type: emailEventType("type").notNull(),
+    machine: boolean("machine").notNull().default(false),
+    occurredAt: ts("occurred_at").notNull(),
+  },
+);

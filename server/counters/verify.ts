@@ -17,7 +17,8 @@ export interface Drift {
 /**
  * What every counter should be, recomputed from the event log (and the run's
  * recipients): sent, delivered, failed, bounced and complained count events;
- * opened, clicked, replied and unsubscribed count distinct recipients.
+ * opened (by a person: machine opens excluded, a click implies an open),
+ * clicked, replied and unsubscribed count distinct recipients.
  */
 const ACTUAL_RUNS = sql`
   with ev as (
@@ -27,7 +28,7 @@ const ACTUAL_RUNS = sql`
       count(*) filter (where type = 'failed') as failed,
       count(*) filter (where type = 'bounced') as bounced,
       count(*) filter (where type = 'complained') as complained,
-      count(distinct recipient_id) filter (where type = 'opened') as opened,
+      count(distinct recipient_id) filter (where (type = 'opened' and not machine) or type = 'clicked') as opened,
       count(distinct recipient_id) filter (where type = 'clicked') as clicked,
       count(distinct recipient_id) filter (where type = 'replied') as replied,
       count(distinct recipient_id) filter (where type = 'unsubscribed') as unsubscribed

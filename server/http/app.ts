@@ -7,6 +7,7 @@ import { clearedSessionCookie, sessionCookie } from "../auth/sessions";
 import { createContext } from "../trpc/context";
 import { appRouter, createCaller } from "../routers/root";
 import type { Services } from "../services";
+import { trackingRoutes } from "./tracking";
 import { unsubscribeRoutes } from "./unsubscribe";
 
 export interface HealthSources {
@@ -57,6 +58,7 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
   });
 
   app.use(unsubscribeRoutes(services));
+  app.use(trackingRoutes(services));
 
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { mergeDataFor, renderTemplate } from "../templates/render";
+import { addTracking } from "../tracking/links";
 import { signToken } from "../tracking/tokens";
 import type { OutgoingEmail } from "./transport";
 
@@ -87,7 +88,7 @@ export function composeEmail(row: BatchRow, template: TemplateRow, campaign: Cam
     to: row.email,
     replyTo: campaign.replyTo,
     subject: rendered.subject,
-    html: `${rendered.html}\n<p style="font-size:12px;color:#888">Don't want these emails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>`,
+    html: addTracking(`${rendered.html}\n<p style="font-size:12px;color:#888">Don't want these emails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>`, { publicUrl, secret, campaignId: campaign.id, scheduledEmailId: row.id }),
     text: `${rendered.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}`,
     headers: { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
     tags: [

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
+import { suppressAddress } from "./suppress";
 import { verifyToken } from "./tokens";
 
 export type UnsubscribeResult =
@@ -31,16 +32,7 @@ export async function unsubscribe(db: Database, secret: string, token: string, m
       join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
       where e.campaign_id = ${claims.campaignId} and e.id = ${claims.scheduledEmailId}`);
     if (!target) return { ok: false as const, reason: "unknown" as const };
-    const inserted = await tx.execute(sql`
-      insert into suppressions (email, reason, campaign_id, note) values (${target.email}, 'unsubscribed', ${claims.campaignId}, 'unsubscribe link')
-      on conflict ((lower(email))) do nothing returning 1`);
-    await tx.execute(sql`update leads set status = 'unsubscribed', updated_at = now() where id = ${target.lead_id} and status = 'active'`);
-    const skipped = await tx.execute(sql`
-      update scheduled_emails e set status = 'skipped', error = 'unsubscribed', updated_at = now()
-      from run_recipients r
-      where r.campaign_id = e.campaign_id and r.id = e.recipient_id and lower(r.email) = lower(${target.email})
-        and e.status in ('pending', 'paused')
-      returning 1`);
+    const suppressed = await suppressAddress(tx, target.email, "unsubscribed", { campaignId: claims.campaignId, note: "unsubscribe link" });
     const [first] = await tx.execute<{ first: boolean }>(sql`
       select not exists (select 1 from email_events where campaign_id = ${claims.campaignId} and recipient_id = ${target.recipient_id} and type = 'unsubscribed') as first`);
     if (first?.first) {
@@ -59,6 +51,6 @@ export async function unsubscribe(db: Database, secret: string, token: string, m
         update campaigns set unsubscribed = unsubscribed + 1, updated_at = now()
         where id = ${claims.campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
     }
-    return { ok: true as const, email: target.email, alreadySuppressed: inserted.length === 0, skipped: skipped.length };
+    return { ok: true as const, email: target.email, ...suppressed };
   });
 }

@@ -1,0 +1,123 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+
+type Queued = {
+  campaign_id: number;
+  run_id: number;
+  recipient_id: number;
+  type: string;
+  machine: boolean;
+  occurred_at: string;
+};
+
+const day = (ts: string) => new Date(ts).toISOString().slice(0, 10);
+const COUNTED = ["delivered", "delivery_delayed", "failed", "bounced", "complained"] as const;
+
+/**
+ * Folds queued per-hit events into recipients, daily stats and the run's and
+ * campaign's counters, with a handful of set-based statements per batch of up
+ * to `limit` events. Runs in graphile-worker's "fold" queue, one at a time, so
+ * "first open" is decided once. Returns how many events it folded.
+ */
+export async function foldEvents(db: Database, limit = 5000): Promise<number> {
+  return db.transaction(async (tx) => {
+    const batch = await tx.execute<Queued>(sql`
+      delete from event_folds where id in (select id from event_folds order by id limit ${limit} for update skip locked)
+      returning campaign_id, run_id, recipient_id, type, machine, occurred_at`);
+    if (!batch.length) return 0;
+
+    // Per recipient: first human open (a click implies one), first click, hard bounce, complaint.
+    const perRecipient = new Map<string, { campaign_id: number; run_id: number; recipient_id: number; opened_at: string | null; clicked_at: string | null; bounced_at: string | null; complained: boolean }>();
+    for (const e of batch) {
+      const key = `${e.campaign_id}:${e.recipient_id}`;
+      const r = perRecipient.get(key) ?? { campaign_id: e.campaign_id, run_id: e.run_id, recipient_id: e.recipient_id, opened_at: null, clicked_at: null, bounced_at: null, complained: false };
+      const earliest = (a: string | null) => (a === null || e.occurred_at < a ? e.occurred_at : a);
+      if ((e.type === "opened" && !e.machine) || e.type === "clicked") r.opened_at = earliest(r.opened_at);
+      if (e.type === "clicked") r.clicked_at = earliest(r.clicked_at);
+      if (e.type === "bounced") r.bounced_at = earliest(r.bounced_at);
+      if (e.type === "complained") r.complained = true;
+      perRecipient.set(key, r);
+    }
+    const firsts = await tx.execute<{ campaign_id: number; run_id: number; opened_at: string | null; clicked_at: string | null; new_open: boolean; new_click: boolean }>(sql`
+      with b as (
+        select * from jsonb_to_recordset(${JSON.stringify([...perRecipient.values()])}::jsonb)
+          as b(campaign_id bigint, run_id bigint, recipient_id bigint, opened_at timestamptz, clicked_at timestamptz, bounced_at timestamptz, complained boolean)
+      ), old as (
+        select r.campaign_id, r.id, r.first_opened_at, r.first_clicked_at from run_recipients r join b on r.campaign_id = b.campaign_id and r.id = b.recipient_id
+      ), upd as (
+        update run_recipients r set
+          first_opened_at = coalesce(r.first_opened_at, b.opened_at),
+          first_clicked_at = coalesce(r.first_clicked_at, b.clicked_at),
+          bounced_at = coalesce(r.bounced_at, b.bounced_at),
+          status = case when b.complained then 'complained'::recipient_status when b.bounced_at is not null then 'bounced'::recipient_status else r.status end,
+          updated_at = now()
+        from b where r.campaign_id = b.campaign_id and r.id = b.recipient_id
+        returning r.campaign_id, r.id
+      )
+      select b.campaign_id, b.run_id, b.opened_at, b.clicked_at,
+             (o.first_opened_at is null and b.opened_at is not null) as new_open,
+             (o.first_clicked_at is null and b.clicked_at is not null) as new_click
+      from upd u join old o on o.campaign_id = u.campaign_id and o.id = u.id join b on b.campaign_id = u.campaign_id and b.recipient_id = u.id`);
+
+    // Daily stats per (campaign, run, day of the event), and counter deltas per run.
+    type Stat = Record<string, number> & { campaign_id: number; run_id: number };
+    const stats = new Map<string, Stat & { day: string }>();
+    const runs = new Map<string, Stat>();
+    const bump = <T extends Stat>(map: Map<string, T>, key: string, init: () => T, field: string, n = 1) => {
+      const s: Stat = map.get(key) ?? init();
+      s[field] = (s[field] ?? 0) + n;
+      map.set(key, s as T);
+    };
+    for (const e of batch) {
+      const d = day(e.occurred_at);
+      const sk = `${e.campaign_id}:${e.run_id}:${d}`;
+      const initStat = () => ({ campaign_id: e.campaign_id, run_id: e.run_id, day: d }) as Stat & { day: string };
+      const initRun = () => ({ campaign_id: e.campaign_id, run_id: e.run_id }) as Stat;
+      if ((COUNTED as readonly string[]).includes(e.type)) {
+        bump(stats, sk, initStat, e.type);
+        bump(runs, `${e.campaign_id}:${e.run_id}`, initRun, e.type);
+      } else if (e.type === "opened") {
+        bump(stats, sk, initStat, "opened");
+        if (e.machine) bump(stats, sk, initStat, "machine_opened");
+      } else if (e.type === "clicked") {
+        bump(stats, sk, initStat, "clicked");
+      }
+    }
+    for (const f of firsts) {
+      const initRun = () => ({ campaign_id: f.campaign_id, run_id: f.run_id }) as Stat;
+      if (f.new_open) {
+        bump(runs, `${f.campaign_id}:${f.run_id}`, initRun, "opened");
+        bump(stats, `${f.campaign_id}:${f.run_id}:${day(f.opened_at!)}`, () => ({ campaign_id: f.campaign_id, run_id: f.run_id, day: day(f.opened_at!) }) as Stat & { day: string }, "unique_opened");
+      }
+      if (f.new_click) {
+        bump(runs, `${f.campaign_id}:${f.run_id}`, initRun, "clicked");
+        bump(stats, `${f.campaign_id}:${f.run_id}:${day(f.clicked_at!)}`, () => ({ campaign_id: f.campaign_id, run_id: f.run_id, day: day(f.clicked_at!) }) as Stat & { day: string }, "unique_clicked");
+      }
+    }
+
+    const statCols = ["delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked"];
+    await tx.execute(sql`
+      insert into campaign_daily_stats (campaign_id, run_id, day, ${sql.raw(statCols.join(", "))})
+      select campaign_id, run_id, day, ${sql.raw(statCols.map((c) => `coalesce(${c}, 0)`).join(", "))}
+      from jsonb_to_recordset(${JSON.stringify([...stats.values()])}::jsonb)
+        as s(campaign_id bigint, run_id bigint, day date, ${sql.raw(statCols.map((c) => `${c} int`).join(", "))})
+      on conflict (campaign_id, run_id, day) do update set
+        ${sql.raw(statCols.map((c) => `${c} = campaign_daily_stats.${c} + excluded.${c}`).join(", "))}, updated_at = now()`);
+
+    const counterCols = ["delivered", "failed", "bounced", "complained", "opened", "clicked"];
+    const deltas = JSON.stringify([...runs.values()]);
+    const cols = sql.raw(counterCols.map((c) => `${c} int`).join(", "));
+    await tx.execute(sql`
+      update campaign_runs r set ${sql.raw(counterCols.map((c) => `${c} = r.${c} + coalesce(d.${c}, 0)`).join(", "))}, updated_at = now()
+      from jsonb_to_recordset(${deltas}::jsonb) as d(campaign_id bigint, run_id bigint, ${cols})
+      where r.campaign_id = d.campaign_id and r.id = d.run_id`);
+    await tx.execute(sql`
+      update campaigns c set ${sql.raw(counterCols.map((x) => `${x} = c.${x} + d.${x}`).join(", "))}, updated_at = now()
+      from (
+        select campaign_id, ${sql.raw(counterCols.map((x) => `coalesce(sum(${x}), 0)::int as ${x}`).join(", "))}
+        from jsonb_to_recordset(${deltas}::jsonb) as d(campaign_id bigint, run_id bigint, ${cols}) group by campaign_id
+      ) d
+      where c.id = d.campaign_id`);
+    return batch.length;
+  });
+}
