@@ -2,6 +2,7 @@ import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError, type Command } from "./command";
 import { importLeads } from "./commands/import-leads";
+import { markRepliedCommand } from "./commands/mark-replied";
 import { migrate } from "./commands/migrate";
 import { run } from "./commands/run";
 import { start } from "./commands/start";
@@ -9,7 +10,7 @@ import { userAdd } from "./commands/user-add";
 import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, markRepliedCommand, userAdd];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

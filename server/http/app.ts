@@ -9,6 +9,7 @@ import { appRouter, createCaller } from "../routers/root";
 import type { Services } from "../services";
 import { trackingRoutes } from "./tracking";
 import { unsubscribeRoutes } from "./unsubscribe";
+import { webhookRoutes } from "./webhooks";
 
 export interface HealthSources {
   worker(): "running" | "stopped" | "not-in-this-process";
@@ -59,6 +60,7 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
 
   app.use(unsubscribeRoutes(services));
   app.use(trackingRoutes(services));
+  app.use(webhookRoutes(services));
 
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { mergeDataFor, renderTemplate } from "../templates/render";
 import { addTracking } from "../tracking/links";
+import { replyToAddress } from "../tracking/replies";
 import { signToken } from "../tracking/tokens";
 import type { OutgoingEmail } from "./transport";
 
@@ -86,7 +87,7 @@ export function composeEmail(row: BatchRow, template: TemplateRow, campaign: Cam
     scheduledEmailId: row.id,
     from: sender ? address(sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail),
     to: row.email,
-    replyTo: campaign.replyTo,
+    replyTo: campaign.replyTo ? replyToAddress(secret, campaign.replyTo, campaign.id, row.id) : null,
     subject: rendered.subject,
     html: addTracking(`${rendered.html}\n<p style="font-size:12px;color:#888">Don't want these emails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>`, { publicUrl, secret, campaignId: campaign.id, scheduledEmailId: row.id }),
     text: `${rendered.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}`,

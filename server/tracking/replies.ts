@@ -1,0 +1,67 @@
+import { createHmac } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { Database, Executor } from "../../db/client";
+import { NotFound } from "../errors";
+
+/** A short signed tag for plus-addressed reply-to addresses: replies+r<campaign>-<email>-<mac>@domain. */
+export function replyTag(secret: string, campaignId: number, scheduledEmailId: number): string {
+  const mac = createHmac("sha256", secret).update(`reply:${campaignId}.${scheduledEmailId}`).digest("base64url").replace(/[-_]/g, "").slice(0, 12);
+  return `r${campaignId}-${scheduledEmailId}-${mac}`;
+}
+
+export function replyToAddress(secret: string, replyTo: string, campaignId: number, scheduledEmailId: number): string {
+  const at = replyTo.lastIndexOf("@");
+  if (at < 1) return replyTo;
+  return `${replyTo.slice(0, at)}+${replyTag(secret, campaignId, scheduledEmailId)}${replyTo.slice(at)}`;
+}
+
+export function parseReplyTag(secret: string, address: string): { campaignId: number; scheduledEmailId: number } | null {
+  const m = /\+r(\d+)-(\d+)-([A-Za-z0-9]{12})@/.exec(address);
+  if (!m) return null;
+  const campaignId = Number(m[1]);
+  const scheduledEmailId = Number(m[2]);
+  return replyTag(secret, campaignId, scheduledEmailId) === `r${m[1]}-${m[2]}-${m[3]}` ? { campaignId, scheduledEmailId } : null;
+}
+
+/**
+ * Records that a recipient replied: a `replied` event once per recipient, the
+ * counters in the same transaction, and the recipient's remaining steps that
+ * stop on reply turn `skipped`.
+ */
+export async function recordReply(tx: Executor, campaignId: number, recipientId: number, source: string): Promise<{ first: boolean; skipped: number }> {
+  const [target] = await tx.execute<{ run_id: number; replied_at: string | null }>(sql`
+    select run_id, replied_at from run_recipients where campaign_id = ${campaignId} and id = ${recipientId} for update`);
+  if (!target) throw new NotFound("That recipient does not exist.");
+  const skipped = await tx.execute(sql`
+    update scheduled_emails e set status = 'skipped', error = 'recipient replied', updated_at = now()
+    from sequence_steps st
+    where e.campaign_id = ${campaignId} and e.recipient_id = ${recipientId} and e.status in ('pending', 'paused')
+      and st.campaign_id = e.campaign_id and st.step_number = e.step_number and st.stop_on_reply
+    returning 1`);
+  if (target.replied_at) return { first: false, skipped: skipped.length };
+  await tx.execute(sql`update run_recipients set replied_at = now(), updated_at = now() where campaign_id = ${campaignId} and id = ${recipientId}`);
+  await tx.execute(sql`
+    insert into email_events (campaign_id, run_id, recipient_id, type, data) values (${campaignId}, ${target.run_id}, ${recipientId}, 'replied', ${JSON.stringify({ source })}::jsonb)`);
+  await tx.execute(sql`
+    with stats as (
+      insert into campaign_daily_stats (campaign_id, run_id, day, replied) values (${campaignId}, ${target.run_id}, (now() at time zone 'UTC')::date, 1)
+      on conflict (campaign_id, run_id, day) do update set replied = campaign_daily_stats.replied + 1, updated_at = now()
+      returning 1
+    ), run as (
+      update campaign_runs set replied = replied + 1, updated_at = now() where campaign_id = ${campaignId} and id = ${target.run_id} returning 1
+    )
+    update campaigns set replied = replied + 1, updated_at = now() where id = ${campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
+  return { first: true, skipped: skipped.length };
+}
+
+/** `herald mark-replied`: a reply found outside Herald, for the campaign's most recent run that mailed the address. */
+export async function markReplied(db: Database, campaignId: number, email: string, source = "cli") {
+  return db.transaction(async (tx) => {
+    const [recipient] = await tx.execute<{ id: number; run_number: number }>(sql`
+      select r.id, cr.run_number from run_recipients r join campaign_runs cr on cr.campaign_id = r.campaign_id and cr.id = r.run_id
+      where r.campaign_id = ${campaignId} and lower(r.email) = lower(${email.trim()})
+      order by cr.run_number desc limit 1`);
+    if (!recipient) throw new NotFound(`${email} is not a recipient of this campaign.`);
+    return { ...(await recordReply(tx, campaignId, recipient.id, source)), runNumber: recipient.run_number };
+  });
+}
