@@ -6,11 +6,12 @@ import { markRepliedCommand } from "./commands/mark-replied";
 import { migrate } from "./commands/migrate";
 import { run } from "./commands/run";
 import { start } from "./commands/start";
+import { statsCommand } from "./commands/stats";
 import { userAdd } from "./commands/user-add";
 import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, markRepliedCommand, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, userAdd];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

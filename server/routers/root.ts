@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "../trpc/init";
 import { leadsRouter, listsRouter } from "./audience";
 import { authRouter } from "./auth";
 import { campaignsRouter } from "./campaigns";
+import { statsRouter } from "./stats";
 import { outboxRouter, sendersRouter, templatesRouter } from "./templates";
 import { usersRouter } from "./users";
 
@@ -14,6 +15,7 @@ export const appRouter = router({
   templates: templatesRouter,
   senders: sendersRouter,
   outbox: outboxRouter,
+  stats: statsRouter,
 });
 
 export type AppRouter = typeof appRouter;
