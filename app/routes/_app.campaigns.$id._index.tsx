@@ -123,6 +123,7 @@ export default function CampaignPage() {
       <div className="stack">
         <div className="page-head">
           <h2>Runs</h2>
+          <Link to={`/analytics?campaign=${c.id}&g=week`}>Analytics for this campaign</Link>
           {runs.length > 1 ? <Link to={`/campaigns/${c.id}/compare?a=${runs[1]!.runNumber}&b=${runs[0]!.runNumber}`}>Compare the last two runs</Link> : null}
         </div>
         {runs.length ? (

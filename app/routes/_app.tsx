@@ -16,8 +16,10 @@ export default function AppLayout() {
         <NavLink to="/campaigns" className="brand">Herald</NavLink>
         <nav aria-label="Main">
           <NavLink to="/campaigns">Campaigns</NavLink>
+          <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/templates">Templates</NavLink>
           <NavLink to="/leads">Leads</NavLink>
+          <NavLink to="/suppressions">Suppressions</NavLink>
           {transport === "outbox" ? <NavLink to="/outbox">Outbox</NavLink> : null}
           {user.role === "admin" ? <NavLink to="/team">Team</NavLink> : null}
         </nav>

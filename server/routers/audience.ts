@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { importLeadsCsv } from "../leads/csv-import";
 import { createList, listLists, newListInput } from "../leads/lists";
+import { addManualSuppression, addSuppressionInput, liftSuppression, listSuppressions, suppressionListInput } from "../tracking/suppressions";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
 export const leadsRouter = router({
@@ -13,4 +14,10 @@ export const leadsRouter = router({
 export const listsRouter = router({
   list: authedProcedure.query(({ ctx }) => listLists(ctx.services.db)),
   create: editorProcedure.input(newListInput).mutation(({ ctx, input }) => createList(ctx.services.db, input)),
+});
+
+export const suppressionsRouter = router({
+  list: authedProcedure.input(suppressionListInput).query(({ ctx, input }) => listSuppressions(ctx.services.db, input)),
+  add: editorProcedure.input(addSuppressionInput).mutation(({ ctx, input }) => addManualSuppression(ctx.services.db, input)),
+  lift: editorProcedure.input(z.object({ id: z.number().int().positive() })).mutation(({ ctx, input }) => liftSuppression(ctx.services.db, input.id)),
 });

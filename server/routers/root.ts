@@ -1,5 +1,5 @@
 import { createCallerFactory, router } from "../trpc/init";
-import { leadsRouter, listsRouter } from "./audience";
+import { leadsRouter, listsRouter, suppressionsRouter } from "./audience";
 import { authRouter } from "./auth";
 import { campaignsRouter } from "./campaigns";
 import { statsRouter } from "./stats";
@@ -16,6 +16,7 @@ export const appRouter = router({
   senders: sendersRouter,
   outbox: outboxRouter,
   stats: statsRouter,
+  suppressions: suppressionsRouter,
 });
 
 export type AppRouter = typeof appRouter;
