@@ -2,6 +2,7 @@ import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError, type Command } from "./command";
 import { importLeads } from "./commands/import-leads";
+import { legacyImport } from "./commands/legacy-import";
 import { markRepliedCommand } from "./commands/mark-replied";
 import { migrate } from "./commands/migrate";
 import { run } from "./commands/run";
@@ -11,7 +12,7 @@ import { userAdd } from "./commands/user-add";
 import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, userAdd];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
