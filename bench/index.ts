@@ -1,6 +1,8 @@
 import { engineBench } from "./engine";
+import { statsBench } from "./stats";
+import { trackingBench } from "./tracking";
 
-const suites: Record<string, () => Promise<void>> = { engine: engineBench };
+const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -30,7 +30,7 @@ const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
 export function ratesOf(c: CounterSet): Rates {
   const reached = c.delivered > 0 ? c.delivered : c.sent;
   return {
-    delivery: ratio(c.delivered, c.sent),
+    delivery: c.delivered > 0 ? ratio(c.delivered, c.sent) : null, // nothing reported (e.g. the outbox) is not 0 %
     open: ratio(c.opened, reached),
     click: ratio(c.clicked, reached),
     clickToOpen: ratio(c.clicked, c.opened),

@@ -26,7 +26,7 @@ const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
 export function periodRates(t: Totals) {
   const reached = t.delivered > 0 ? t.delivered : t.sent;
   return {
-    delivery: ratio(t.delivered, t.sent),
+    delivery: t.delivered > 0 ? ratio(t.delivered, t.sent) : null, // nothing reported (e.g. the outbox) is not 0 %
     open: ratio(t.unique_opened, reached),
     click: ratio(t.unique_clicked, reached),
     clickToOpen: ratio(t.unique_clicked, t.unique_opened),

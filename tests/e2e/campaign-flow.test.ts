@@ -119,6 +119,16 @@ describe("a team member in the browser", () => {
     await screenshot(page, "12-outbox");
     await page.goto(`${server.base}/team`);
     await screenshot(page, "13-team");
+    await page.goto(`${server.base}/analytics?g=week`);
+    // 80 sent by run 1 and 80 by run 2 of the sequence, both today.
+    await expect.poll(() => page.locator(".kpi", { hasText: "Sent" }).first().locator(".value").innerText()).toBe("160");
+    expect(await page.locator("svg[role=img]").count()).toBe(2);
+    await screenshot(page, "15-analytics");
+    await page.goto(`${server.base}/suppressions`);
+    await page.getByLabel("Address to suppress").fill("nobody@example.com");
+    await page.getByRole("button", { name: "Suppress" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain("Suppressed");
+    await screenshot(page, "16-suppressions");
   });
 
   it("a viewer sees no action buttons, and the server refuses the mutation anyway", async () => {
