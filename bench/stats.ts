@@ -90,8 +90,8 @@ export async function statsBench() {
     const r = await importLegacyDailyStats(db, "legacy_daily_stats");
     const seconds = (performance.now() - t0) / 1000;
     const mb = (b: number) => `${fmt.format(b / 1024 / 1024)} MB`;
-    rows.push(["legacy table → events: rows", `${fmt.format(r.sourceRows)} (${fmt.format((1 - r.nonZeroRows / r.sourceRows) * 100)} % all-zero) → ${fmt.format(r.events)} events (${fmt.format((1 - r.events / r.sourceRows) * 100)} % fewer) + ${fmt.format(r.dailyStatsRows)} daily-stats rows`, "≥ 90 % fewer"]);
-    rows.push(["legacy table → events: bytes with indexes", `${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} (${fmt.format((1 - r.bytesAfter / r.bytesBefore) * 100)} % less), events and daily stats together`, "≥ 90 % less"]);
+    rows.push(["legacy table → events: rows", `${fmt.format(r.sourceRows)} (${fmt.format((1 - r.nonZeroRows / r.sourceRows) * 100)} % all-zero) → ${fmt.format(r.events)} events (${fmt.format((1 - r.events / r.sourceRows) * 100)} % fewer); rollup: + ${fmt.format(r.dailyStatsRows)} daily-stats rows`, "≥ 90 % fewer"]);
+    rows.push(["legacy table → events: bytes with indexes", `${mb(r.bytesBefore)} → ${mb(r.eventBytes)} of events (${fmt.format((1 - r.eventBytes / r.bytesBefore) * 100)} % less); ${mb(r.bytesAfter)} with the rollups (${fmt.format((1 - r.bytesAfter / r.bytesBefore) * 100)} % less)`, "≥ 90 % less"]);
     rows.push(["legacy import time and reconciliation", `${fmt.format(seconds)} s; ${r.mismatches} of ${fmt.format(r.reconciliation.length)} campaign totals differ`, "totals equal"]);
     await close();
   }

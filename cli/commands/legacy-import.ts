@@ -34,8 +34,8 @@ export const legacyImport: Command = {
         byMetric.set(x.metric, m);
       }
       for (const [metric, m] of byMetric) console.log(`  ${metric.padEnd(17)} before ${n.format(m.before).padStart(14)}  after ${n.format(m.after).padStart(14)}`);
-      console.log(`Rows: ${n.format(r.sourceRows)} dense rows (${n.format(r.nonZeroRows)} not all zero) -> ${n.format(r.events)} events + ${n.format(r.dailyStatsRows)} daily-stats rows (${((1 - (r.events + r.dailyStatsRows) / r.sourceRows) * 100).toFixed(1)} % fewer; events alone ${((1 - r.events / r.sourceRows) * 100).toFixed(1)} % fewer).`);
-      console.log(`Storage with indexes: ${mb(r.bytesBefore)} -> ${mb(r.bytesAfter)} (${((1 - r.bytesAfter / r.bytesBefore) * 100).toFixed(1)} % less).`);
+      console.log(`Rows: ${n.format(r.sourceRows)} dense rows -> ${n.format(r.events)} events (${((1 - r.events / r.sourceRows) * 100).toFixed(1)} % fewer); the dashboards' rollup gained ${n.format(r.dailyStatsRows)} daily-stats rows.`);
+      console.log(`Storage with indexes: ${mb(r.bytesBefore)} -> ${mb(r.eventBytes)} of events (${((1 - r.eventBytes / r.bytesBefore) * 100).toFixed(1)} % less), ${mb(r.bytesAfter)} with the rollups.`);
       if (r.campaignsCreated) console.log(`${r.campaignsCreated} legacy campaigns had no Herald campaign and were created as "Legacy campaign <id>".`);
     } finally {
       await app.shutdown();

@@ -14,6 +14,8 @@ export const scheduledEmailStatus = pgEnum("scheduled_email_status", [
 ]);
 export const emailEventType = pgEnum("email_event_type", [
   "sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "clicked", "replied", "unsubscribed",
+  // One imported day of a campaign's legacy totals; data holds only the non-zero counts.
+  "daily_totals",
 ]);
 
 const runFk = (t: { campaignId: never; runId: never }) =>
@@ -132,8 +134,8 @@ export const emailEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.campaignId, t.id, t.occurredAt] }),
     index("email_events_run_type_idx").on(t.campaignId, t.runId, t.type),
-    index("email_events_recipient_idx").on(t.campaignId, t.recipientId),
-    index("email_events_occurred_at_idx").on(t.occurredAt),
+    // Partial: aggregate events (legacy imports) have no recipient. No time index: monthly partitions prune by time.
+    index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
   ],
 );
 
@@ -146,6 +148,33 @@ export const providerEvents = pgTable("provider_events", {
   providerEventId: text("provider_event_id").primaryKey(),
   createdAt: createdAt(),
 });
+
+/**
+ * Everything per day, in 16 shards (campaign_id % 16) so concurrent campaigns do
+ * not contend on one row. Kept by triggers on campaign_daily_stats; answers
+ * global dashboards without summing every campaign's rows.
+ */
+export const globalDailyStats = pgTable(
+  "global_daily_stats",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    shard: smallint("shard").notNull(),
+    sent: count("sent"),
+    delivered: count("delivered"),
+    deliveryDelayed: count("delivery_delayed"),
+    failed: count("failed"),
+    bounced: count("bounced"),
+    complained: count("complained"),
+    opened: count("opened"),
+    uniqueOpened: count("unique_opened"),
+    machineOpened: count("machine_opened"),
+    clicked: count("clicked"),
+    uniqueClicked: count("unique_clicked"),
+    replied: count("replied"),
+    unsubscribed: count("unsubscribed"),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.shard] })],
+);
 
 /** Per (campaign, run, day) counts, kept up to date incrementally; answers the dashboards. */
 export const campaignDailyStats = pgTable(

@@ -22,17 +22,17 @@ export interface Drift {
  */
 const ACTUAL_RUNS = sql`
   with ev as (
-    -- Aggregate events (legacy imports) have no recipient and carry their count in data.n.
+    -- daily_totals events (legacy imports) carry a day's counts in data and have no recipient.
     select campaign_id, run_id,
-      sum(coalesce((data->>'n')::int, 1)) filter (where type = 'sent') as sent,
-      sum(coalesce((data->>'n')::int, 1)) filter (where type = 'delivered') as delivered,
-      sum(coalesce((data->>'n')::int, 1)) filter (where type = 'failed') as failed,
-      sum(coalesce((data->>'n')::int, 1)) filter (where type = 'bounced') as bounced,
-      sum(coalesce((data->>'n')::int, 1)) filter (where type = 'complained') as complained,
+      count(*) filter (where type = 'sent') + coalesce(sum((data->>'sent')::int) filter (where type = 'daily_totals'), 0) as sent,
+      count(*) filter (where type = 'delivered') as delivered,
+      count(*) filter (where type = 'failed') as failed,
+      count(*) filter (where type = 'bounced') + coalesce(sum((data->>'bounced')::int) filter (where type = 'daily_totals'), 0) as bounced,
+      count(*) filter (where type = 'complained') as complained,
       count(distinct recipient_id) filter (where (type = 'opened' and not machine) or type = 'clicked')
-        + coalesce(sum((data->>'n')::int) filter (where recipient_id is null and type = 'opened'), 0) as opened,
-      count(distinct recipient_id) filter (where type = 'clicked') + coalesce(sum((data->>'n')::int) filter (where recipient_id is null and type = 'clicked'), 0) as clicked,
-      count(distinct recipient_id) filter (where type = 'replied') + coalesce(sum((data->>'n')::int) filter (where recipient_id is null and type = 'replied'), 0) as replied,
+        + coalesce(sum((data->>'opened')::int) filter (where type = 'daily_totals'), 0) as opened,
+      count(distinct recipient_id) filter (where type = 'clicked') + coalesce(sum((data->>'clicked')::int) filter (where type = 'daily_totals'), 0) as clicked,
+      count(distinct recipient_id) filter (where type = 'replied') + coalesce(sum((data->>'replied')::int) filter (where type = 'daily_totals'), 0) as replied,
       count(distinct recipient_id) filter (where type = 'unsubscribed') as unsubscribed
     from email_events group by campaign_id, run_id
   ), rc as (

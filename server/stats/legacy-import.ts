@@ -15,6 +15,9 @@ export interface LegacyReport {
   reconciliation: Array<{ campaignId: number; metric: string; before: number; after: number }>;
   mismatches: number;
   bytesBefore: number;
+  /** What the imported events take, indexes included. */
+  eventBytes: number;
+  /** Events plus what the rollups grew by. */
   bytesAfter: number;
 }
 
@@ -44,10 +47,11 @@ export async function importLegacyDailyStats(db: Database, table: string): Promi
       from ${src}`);
     if (!size?.rows) throw new ValidationFailed(`"${table}" is empty.`);
     await tx.execute(sql`select herald_ensure_event_partitions(${size.first}::date, ${size.last}::date)`);
-    const bytes = async () => (await tx.execute<{ b: number }>(sql`
-      select (coalesce((select sum(pg_total_relation_size(inhrelid)) from pg_inherits where inhparent = 'email_events'::regclass), 0)
-              + pg_total_relation_size('campaign_daily_stats'))::float8 as b`))[0]!.b;
-    const bytesStart = await bytes();
+    const eventBytes = async () => (await tx.execute<{ b: number }>(sql`
+      select coalesce((select sum(pg_total_relation_size(inhrelid)) from pg_inherits where inhparent = 'email_events'::regclass), 0)::float8 as b`))[0]!.b;
+    const rollupBytes = async () => (await tx.execute<{ b: number }>(sql`
+      select (pg_total_relation_size('campaign_daily_stats') + pg_total_relation_size('global_daily_stats'))::float8 as b`))[0]!.b;
+    const [eventsStart, rollupStart] = [await eventBytes(), await rollupBytes()];
 
     // Campaigns the legacy ids name, created when Herald does not have them.
     const created = await tx.execute(sql`
@@ -73,15 +77,16 @@ export async function importLegacyDailyStats(db: Database, table: string): Promi
         returning campaign_id, id
       ) select m.legacy_id, r.campaign_id, r.id as run_id from runs r join legacy_map m on m.campaign_id = r.campaign_id`);
 
+    // One event per non-zero row, holding only its non-zero cells.
     const [events] = await tx.execute<{ n: number }>(sql`
       with ins as (
         insert into email_events (campaign_id, run_id, type, occurred_at, data)
-        select r.campaign_id, r.run_id, m.type::email_event_type, (l.stat_date::timestamp at time zone 'UTC'),
-               case when m.type = 'replied' and l.positive_replies > 0 then jsonb_build_object('n', m.n, 'positive', l.positive_replies) else jsonb_build_object('n', m.n) end
+        select r.campaign_id, r.run_id, 'daily_totals', (l.stat_date::timestamp at time zone 'UTC'),
+               jsonb_strip_nulls(jsonb_build_object('sent', nullif(l.sent, 0), 'opened', nullif(l.opened, 0), 'replied', nullif(l.replied, 0),
+                 'positive_replies', nullif(l.positive_replies, 0), 'bounced', nullif(l.bounced, 0), 'clicked', nullif(l.clicked, 0)))
         from ${src} l
         join legacy_runs r on r.legacy_id = l.campaign_id
-        cross join lateral (values ('sent', l.sent), ('opened', l.opened), ('replied', l.replied), ('bounced', l.bounced), ('clicked', l.clicked)) m(type, n)
-        where m.n > 0 or (m.type = 'replied' and l.positive_replies > 0)
+        where l.sent + l.opened + l.replied + l.positive_replies + l.bounced + l.clicked > 0
         returning 1
       ) select count(*)::int as n from ins`);
 
@@ -112,10 +117,10 @@ export async function importLegacyDailyStats(db: Database, table: string): Promi
         from ${src} l cross join lateral (values ('sent', l.sent), ('opened', l.opened), ('replied', l.replied), ('positive_replies', l.positive_replies), ('bounced', l.bounced), ('clicked', l.clicked)) m(metric, n)
         group by 1, 2
       ), after as (
-        select r.legacy_id as campaign_id, m.metric, sum(m.n)::bigint as total
+        select r.legacy_id as campaign_id, d.key as metric, sum(d.value::bigint)::bigint as total
         from email_events e join legacy_runs r on r.campaign_id = e.campaign_id and r.run_id = e.run_id
-        cross join lateral (values (e.type::text, (e.data->>'n')::bigint), ('positive_replies', case when e.type = 'replied' then coalesce((e.data->>'positive')::bigint, 0) end)) m(metric, n)
-        where m.n is not null
+        cross join lateral jsonb_each_text(e.data) d
+        where e.type = 'daily_totals'
         group by 1, 2
       )
       select b.campaign_id, b.metric, b.total::float8 as before, coalesce(a.total, 0)::float8 as after
@@ -128,7 +133,8 @@ export async function importLegacyDailyStats(db: Database, table: string): Promi
     return {
       source: table, sourceRows: size.rows, nonZeroRows: size.non_zero, events: events!.n, dailyStatsRows: stats!.n, campaignsCreated: created.length,
       reconciliation: reconciliation.map((r) => ({ campaignId: r.campaign_id, metric: r.metric, before: r.before, after: r.after })),
-      mismatches, bytesBefore: size.bytes, bytesAfter: (await bytes()) - bytesStart,
+      mismatches, bytesBefore: size.bytes, eventBytes: (await eventBytes()) - eventsStart,
+      bytesAfter: (await eventBytes()) - eventsStart + (await rollupBytes()) - rollupStart,
     };
   });
 }

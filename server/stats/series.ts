@@ -51,13 +51,15 @@ export async function statsSeries(db: Executor, raw: StatsInput) {
   const filters: SQL[] = [sql`s.day between ${q.from}::date and ${q.to}::date`];
   if (q.campaignId) filters.push(sql`s.campaign_id = ${q.campaignId}`);
   if (q.runId) filters.push(sql`s.run_id = ${q.runId}`);
+  // Everything at once reads the global rollup: 16 rows a day instead of one per campaign and run.
+  const source = q.campaignId || q.runId ? sql`campaign_daily_stats` : sql`global_daily_stats`;
   const unit = sql.raw(`'${q.granularity}'`);
   const rows = await db.execute<Record<string, number | string>>(sql`
     with periods as (
       select generate_series(date_trunc(${unit}, ${q.from}::date), date_trunc(${unit}, ${q.to}::date), ${sql.raw(`'1 ${q.granularity}'`)}::interval)::date as period
     ), agg as (
       select date_trunc(${unit}, s.day)::date as period, ${sql.raw(COLUMNS.map((c) => `sum(s.${c})::int as ${c}`).join(", "))}
-      from campaign_daily_stats s
+      from ${source} s
       where ${sql.join(filters, sql` and `)}
       group by 1
     )

@@ -1,0 +1,342 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local Airtable-compatible server: the tests' fake and the sandbox that
+ * `HERALD_AIRTABLE_SANDBOX=1 npm start` runs. It behaves like the service:
+ * 5 requests/s per base, then 429 and 30 s of 429s; at most 10 records per
+ * write (422); upserts on `performUpsert.fieldsToMergeOn` (no match creates,
+ * one updates, several fail); list pagination with offset and pageSize ≤ 100;
+ * the filterByFormula subset Herald uses, LAST_MODIFIED_TIME included; the
+ * Meta API; Airtable's error bodies. The clock is injectable so tests need not
+ * wait 30 s.
+ */
+export interface FakeField {
+  id: string;
+  name: string;
+  type: string;
+  options?: Record<string, unknown>;
+}
+interface FakeRecord {
+  id: string;
+  createdTime: string;
+  fields: Record<string, unknown>;
+  modified: Record<string, number>;
+}
+interface FakeTable {
+  id: string;
+  name: string;
+  fields: FakeField[];
+  records: FakeRecord[];
+}
+
+export interface AirtableServerOptions {
+  token?: string;
+  now?: () => number;
+  requestsPerSecond?: number;
+  penaltyMs?: number;
+}
+
+const newId = (prefix: string) => `${prefix}${randomBytes(7).toString("hex").slice(0, 14)}`;
+
+export async function startAirtableServer(options: AirtableServerOptions = {}) {
+  const token = options.token ?? "patSandboxToken";
+  let clock = options.now ?? (() => Date.now());
+  const limit = options.requestsPerSecond ?? 5;
+  const penalty = options.penaltyMs ?? 30_000;
+  const bases = new Map<string, Map<string, FakeTable>>();
+  const window = new Map<string, number[]>();
+  const blockedUntil = new Map<string, number>();
+  const stats = { requests: 0, writes: 0, violations: 0, maxRecordsPerWrite: 0, byBase: new Map<string, number>() };
+  let outageUntil = 0;
+  const offsets = new Map<string, { ids: string[]; at: number }>();
+
+  const base = (id: string) => {
+    let b = bases.get(id);
+    if (!b) bases.set(id, (b = new Map()));
+    return b;
+  };
+  const tableOf = (baseId: string, nameOrId: string) => [...base(baseId).values()].find((t) => t.name === nameOrId || t.id === nameOrId);
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  const fail = (res: ServerResponse, status: number, type: string, message: string) => send(res, status, { error: { type, message } });
+
+  function setFields(table: FakeTable, record: FakeRecord, fields: Record<string, unknown>, replace: boolean, typecast: boolean): string | null {
+    for (const [name, value] of Object.entries(fields)) {
+      const field = table.fields.find((f) => f.name === name);
+      if (!field) return `Unknown field name: "${name}"`;
+      if (["lastModifiedTime", "formula", "createdTime"].includes(field.type)) return `Field "${name}" cannot accept a value because the field is computed`;
+      if (field.type === "singleSelect" && value !== null && value !== "") {
+        const choices = (field.options?.choices as Array<{ name: string }> | undefined) ?? [];
+        if (!choices.some((c) => c.name === value)) {
+          if (!typecast) return `Insufficient permissions to create new select option ""${String(value)}""`;
+          choices.push({ name: String(value) });
+          field.options = { ...field.options, choices };
+        }
+      }
+      if (field.type === "number" && value !== null && typeof value !== "number") return `Field "${name}" cannot accept the provided value`;
+    }
+    const before = { ...record.fields };
+    if (replace) record.fields = {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === null || value === "" || value === false || (Array.isArray(value) && !value.length)) delete record.fields[name];
+      else record.fields[name] = value;
+    }
+    for (const f of table.fields) if (JSON.stringify(before[f.name]) !== JSON.stringify(record.fields[f.name])) record.modified[f.name] = clock();
+    return null;
+  }
+
+  function view(table: FakeTable, record: FakeRecord, only?: string[]) {
+    const fields: Record<string, unknown> = {};
+    for (const f of table.fields) {
+      if (only && !only.includes(f.name)) continue;
+      if (f.type === "lastModifiedTime") {
+        const watched = (f.options?.fieldNames as string[] | undefined) ?? [];
+        const times = watched.map((w) => record.modified[w]).filter((x): x is number => x !== undefined);
+        if (times.length) fields[f.name] = new Date(Math.max(...times)).toISOString();
+      } else if (record.fields[f.name] !== undefined) fields[f.name] = record.fields[f.name];
+    }
+    return { id: record.id, createdTime: record.createdTime, fields };
+  }
+
+  /** The formula subset: IS_AFTER(LAST_MODIFIED_TIME({F}), 'iso'), {F} = 'v' | number, {F} = BLANK(), AND(…), OR(…), NOT(…). */
+  function compile(formula: string): ((t: FakeTable, r: FakeRecord) => boolean) | null {
+    const f = formula.trim();
+    if (!f) return () => true;
+    const call = /^(AND|OR|NOT)\((.*)\)$/s.exec(f);
+    if (call) {
+      const args = splitArgs(call[2]!).map(compile);
+      if (args.some((a) => !a)) return null;
+      const fns = args as Array<(t: FakeTable, r: FakeRecord) => boolean>;
+      return call[1] === "AND" ? (t, r) => fns.every((fn) => fn(t, r)) : call[1] === "OR" ? (t, r) => fns.some((fn) => fn(t, r)) : (t, r) => !fns[0]!(t, r);
+    }
+    const after = /^IS_AFTER\(LAST_MODIFIED_TIME\(\{([^}]+)\}\),\s*'([^']+)'\)$/.exec(f);
+    if (after) {
+      const since = Date.parse(after[2]!);
+      if (Number.isNaN(since)) return null;
+      return (_t, r) => (r.modified[after[1]!] ?? 0) > since;
+    }
+    const eq = /^\{([^}]+)\}\s*=\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?)|BLANK\(\))$/.exec(f);
+    if (eq) {
+      return (_t, r) => {
+        const v = r.fields[eq[1]!];
+        if (eq[2] !== undefined) return String(v ?? "") === eq[2];
+        if (eq[3] !== undefined) return Number(v) === Number(eq[3]);
+        return v === undefined;
+      };
+    }
+    return null;
+  }
+
+  function splitArgs(s: string): string[] {
+    const out: string[] = [];
+    let depth = 0;
+    let quote = false;
+    let cur = "";
+    for (const ch of s) {
+      if (ch === "'") quote = !quote;
+      if (!quote && ch === "(") depth++;
+      if (!quote && ch === ")") depth--;
+      if (!quote && depth === 0 && ch === ",") {
+        out.push(cur);
+        cur = "";
+      } else cur += ch;
+    }
+    if (cur.trim()) out.push(cur);
+    return out;
+  }
+
+  function list(res: ServerResponse, table: FakeTable, params: { pageSize?: number; offset?: string; filterByFormula?: string; fields?: string[]; maxRecords?: number }) {
+    const pageSize = Math.min(params.pageSize ?? 100, 100);
+    if (params.pageSize !== undefined && (params.pageSize < 1 || params.pageSize > 100)) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", "pageSize must be between 1 and 100");
+    const test = compile(params.filterByFormula ?? "");
+    if (!test) return fail(res, 422, "INVALID_FILTER_BY_FORMULA", `The formula for filtering records is invalid: ${params.filterByFormula}`);
+    let ids: string[];
+    if (params.offset) {
+      const cursor = offsets.get(params.offset);
+      if (!cursor || clock() - cursor.at > 5 * 60_000) return fail(res, 422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "The iterator is not available");
+      ids = cursor.ids;
+    } else {
+      ids = table.records.filter((r) => test(table, r)).map((r) => r.id).slice(0, params.maxRecords ?? Infinity);
+    }
+    const page = ids.slice(0, pageSize);
+    const rest = ids.slice(pageSize);
+    const body: { records: unknown[]; offset?: string } = { records: page.map((id) => view(table, table.records.find((r) => r.id === id)!, params.fields)) };
+    if (rest.length) {
+      const next = newId("itr");
+      offsets.set(next, { ids: rest, at: clock() });
+      body.offset = next;
+    }
+    send(res, 200, body);
+  }
+
+  function write(res: ServerResponse, method: string, table: FakeTable, body: { records?: Array<{ id?: string; fields?: Record<string, unknown> }>; performUpsert?: { fieldsToMergeOn?: string[] }; typecast?: boolean }) {
+    const records = body.records ?? [];
+    stats.writes++;
+    stats.maxRecordsPerWrite = Math.max(stats.maxRecordsPerWrite, records.length);
+    if (!Array.isArray(records) || records.length === 0) return fail(res, 422, "INVALID_REQUEST_MISSING_FIELDS", "Could not find field \"records\" in the request body");
+    if (records.length > 10) return fail(res, 422, "INVALID_RECORDS", "You can only create or update up to 10 records per request");
+    const merge = body.performUpsert?.fieldsToMergeOn;
+    if (merge && (merge.length < 1 || merge.length > 3)) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", "fieldsToMergeOn must name 1 to 3 fields");
+    const out: unknown[] = [];
+    const created: string[] = [];
+    const updated: string[] = [];
+    const staged: Array<() => void> = [];
+    // Validate everything first: Airtable applies a request all or nothing.
+    const shadow = new Map<string, FakeRecord>();
+    for (const input of records) {
+      const fields = input.fields ?? {};
+      let target: FakeRecord | undefined;
+      if (method === "POST") target = undefined;
+      else if (merge) {
+        const matches = table.records.filter((r) => merge.every((m) => JSON.stringify(r.fields[m]) === JSON.stringify(fields[m])));
+        if (matches.length > 1) return fail(res, 422, "INVALID_RECORDS", `Found multiple records matching the fieldsToMergeOn values: ${merge.join(", ")}`);
+        target = matches[0];
+      } else {
+        target = table.records.find((r) => r.id === input.id);
+        if (!target) return fail(res, 404, "NOT_FOUND", `Record ${input.id ?? "(no id)"} not found`);
+      }
+      const record: FakeRecord = target ? shadow.get(target.id) ?? { ...target, fields: { ...target.fields }, modified: { ...target.modified } } : { id: newId("rec"), createdTime: new Date(clock()).toISOString(), fields: {}, modified: {} };
+      const problem = setFields(table, record, fields, method === "PUT", Boolean(body.typecast));
+      if (problem) return fail(res, 422, problem.startsWith("Unknown field") ? "UNKNOWN_FIELD_NAME" : "INVALID_VALUE_FOR_COLUMN", problem);
+      shadow.set(record.id, record);
+      out.push(view(table, record));
+      (target ? updated : created).push(record.id);
+      staged.push(() => {
+        const i = table.records.findIndex((r) => r.id === record.id);
+        if (i >= 0) table.records[i] = record;
+        else table.records.push(record);
+      });
+    }
+    staged.forEach((apply) => apply());
+    send(res, 200, merge ? { records: out, createdRecords: created, updatedRecords: updated } : { records: out });
+  }
+
+  function meta(res: ServerResponse, method: string, baseId: string, rest: string[], body: Record<string, unknown>) {
+    const b = base(baseId);
+    if (method === "GET" && rest.length === 0) {
+      return send(res, 200, { tables: [...b.values()].map((t) => ({ id: t.id, name: t.name, primaryFieldId: t.fields[0]?.id, fields: t.fields })) });
+    }
+    if (method === "POST" && rest.length === 0) {
+      const name = String(body.name ?? "");
+      if (!name) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", "Table name is required");
+      if (tableOf(baseId, name)) return fail(res, 422, "DUPLICATE_TABLE_NAME", `A table named "${name}" already exists`);
+      const fields = ((body.fields as Array<Omit<FakeField, "id">>) ?? []).map((f) => ({ ...f, id: newId("fld") }));
+      const table: FakeTable = { id: newId("tbl"), name, fields, records: [] };
+      b.set(table.id, table);
+      return send(res, 200, { id: table.id, name, primaryFieldId: fields[0]?.id, fields });
+    }
+    if (method === "POST" && rest.length === 2 && rest[1] === "fields") {
+      const table = tableOf(baseId, rest[0]!);
+      if (!table) return fail(res, 404, "TABLE_NOT_FOUND", "Could not find table");
+      if (table.fields.some((f) => f.name === body.name)) return fail(res, 422, "DUPLICATE_OR_EMPTY_FIELD_NAME", `A field named "${String(body.name)}" already exists`);
+      const field = { id: newId("fld"), name: String(body.name), type: String(body.type), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
+      table.fields.push(field);
+      return send(res, 200, field);
+    }
+    fail(res, 404, "NOT_FOUND", "Could not find what you are looking for");
+  }
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? "/", "http://x");
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== "v0") return fail(res, 404, "NOT_FOUND", "Could not find what you are looking for");
+    const isMeta = parts[1] === "meta" && parts[2] === "bases";
+    const baseId = isMeta ? parts[3]! : parts[1]!;
+    stats.requests++;
+    stats.byBase.set(baseId, (stats.byBase.get(baseId) ?? 0) + 1);
+
+    if (req.headers.authorization !== `Bearer ${token}`) return fail(res, 401, "AUTHENTICATION_REQUIRED", "Authentication required");
+    const now = clock();
+    if (now < outageUntil) return fail(res, 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.");
+    // 5 requests per second per base; over it, 429 now and for the next 30 seconds.
+    if ((blockedUntil.get(baseId) ?? 0) > now) {
+      stats.violations++;
+      return send(res, 429, { errors: [{ error: "RATE_LIMIT_REACHED", message: "Rate limit exceeded. Please try again later" }] });
+    }
+    const recent = (window.get(baseId) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= limit) {
+      stats.violations++;
+      blockedUntil.set(baseId, now + penalty);
+      window.set(baseId, recent);
+      return send(res, 429, { errors: [{ error: "RATE_LIMIT_REACHED", message: "Rate limit exceeded. Please try again later" }] });
+    }
+    recent.push(now);
+    window.set(baseId, recent);
+
+    let body: Record<string, unknown> = {};
+    if (chunks.length) {
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString());
+      } catch {
+        return fail(res, 422, "INVALID_REQUEST_UNKNOWN", "Invalid request: parameter validation failed. Check your request data.");
+      }
+    }
+    const method = req.method ?? "GET";
+    if (isMeta) return meta(res, method, baseId, parts.slice(5), body);
+    const table = tableOf(baseId, parts[2] ?? "");
+    if (!table) return fail(res, 404, "TABLE_NOT_FOUND", `Could not find table ${parts[2] ?? ""} in application ${baseId}`);
+    if (method === "GET" && parts.length === 3) {
+      const q = url.searchParams;
+      return list(res, table, {
+        pageSize: q.has("pageSize") ? Number(q.get("pageSize")) : undefined,
+        offset: q.get("offset") ?? undefined,
+        filterByFormula: q.get("filterByFormula") ?? undefined,
+        maxRecords: q.has("maxRecords") ? Number(q.get("maxRecords")) : undefined,
+        fields: q.getAll("fields[]").length ? q.getAll("fields[]") : undefined,
+      });
+    }
+    if (method === "POST" && parts[3] === "listRecords") return list(res, table, body as never);
+    if (["POST", "PATCH", "PUT"].includes(method) && parts.length === 3) return write(res, method, table, body as never);
+    if (method === "DELETE" && parts.length === 3) {
+      const ids = url.searchParams.getAll("records[]");
+      if (ids.length > 10) return fail(res, 422, "INVALID_RECORDS", "You can only delete up to 10 records per request");
+      table.records = table.records.filter((r) => !ids.includes(r.id));
+      return send(res, 200, { records: ids.map((id) => ({ id, deleted: true })) });
+    }
+    fail(res, 404, "NOT_FOUND", "Could not find what you are looking for");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    token,
+    stats,
+    /** Every request fails with 503 for `ms` (of the injectable clock). */
+    outage(ms: number) {
+      outageUntil = clock() + ms;
+    },
+    setClock(now: () => number) {
+      clock = now;
+    },
+    /** What ops do in the Airtable UI: edit a record's fields (LAST_MODIFIED_TIME moves). */
+    edit(baseId: string, tableName: string, recordId: string, fields: Record<string, unknown>) {
+      const table = tableOf(baseId, tableName)!;
+      const record = table.records.find((r) => r.id === recordId)!;
+      const problem = setFields(table, record, fields, false, false);
+      if (problem) throw new Error(problem);
+    },
+    /** A record created by hand in the UI. */
+    create(baseId: string, tableName: string, fields: Record<string, unknown>) {
+      const table = tableOf(baseId, tableName)!;
+      const record: FakeRecord = { id: newId("rec"), createdTime: new Date(clock()).toISOString(), fields: {}, modified: {} };
+      setFields(table, record, fields, false, true);
+      table.records.push(record);
+      return record.id;
+    },
+    records(baseId: string, tableName: string) {
+      const table = tableOf(baseId, tableName);
+      return table ? table.records.map((r) => view(table, r)) : [];
+    },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export type AirtableServer = Awaited<ReturnType<typeof startAirtableServer>>;
