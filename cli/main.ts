@@ -8,11 +8,12 @@ import { migrate } from "./commands/migrate";
 import { run } from "./commands/run";
 import { start } from "./commands/start";
 import { statsCommand } from "./commands/stats";
+import { airtableCheck, airtableInit, syncCommand } from "./commands/sync";
 import { userAdd } from "./commands/user-add";
 import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, syncCommand, airtableCheck, airtableInit, userAdd];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

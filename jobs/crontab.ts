@@ -1,5 +1,7 @@
 /** graphile-worker crontab (UTC). */
 export const crontab = [
   "* * * * * kick-sending ?max=1",
+  "* * * * * sync-airtable ?max=1&queue=airtable",
+  "* * * * * fold-events ?max=1&queue=fold",
   "15 3 * * * maintain-partitions ?max=3",
 ].join("\n");

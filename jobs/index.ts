@@ -5,8 +5,9 @@ import foldEvents from "./tasks/fold-events";
 import kickSending from "./tasks/kick-sending";
 import maintainPartitions from "./tasks/maintain-partitions";
 import sendRun from "./tasks/send-run";
+import syncAirtable from "./tasks/sync-airtable";
 
-const tasks: TaskDefinition[] = [sendRun, kickSending, foldEvents, maintainPartitions];
+const tasks: TaskDefinition[] = [sendRun, kickSending, foldEvents, syncAirtable, maintainPartitions];
 
 export function createTaskList(services: Services): TaskList {
   return Object.fromEntries(tasks.map((t) => [t.name, t.build(services)]));

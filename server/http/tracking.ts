@@ -1,6 +1,6 @@
 import express, { type Router } from "express";
 import type { Services } from "../services";
-import { recordHit } from "../tracking/hits";
+import { createHitWriter } from "../tracking/hits";
 import { verifyClick } from "../tracking/links";
 import { isMachineOpen, MACHINE_OPEN_WINDOW_MS } from "../tracking/machine";
 import { verifyToken } from "../tracking/tokens";
@@ -10,11 +10,12 @@ const GIF = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 /** /o/<token>.gif (open pixel) and /c/<token> (click redirect), answered fast and recorded as events. */
 export function trackingRoutes(services: Services): Router {
   const router = express.Router();
+  const hits = createHitWriter(services.db);
   router.get("/o/:token.gif", async (req, res) => {
     const claims = verifyToken(services.secret, req.params.token, "o");
     if (claims) {
       const userAgent = req.get("user-agent");
-      await recordHit(services.db, {
+      await hits.record({
         campaignId: claims.campaignId, scheduledEmailId: claims.scheduledEmailId, type: "opened",
         machine: isMachineOpen(userAgent, null), machineWithinMs: MACHINE_OPEN_WINDOW_MS, userAgent, ip: req.ip,
       }).catch((error) => services.log.error("could not record an open", { error }));
@@ -28,7 +29,7 @@ export function trackingRoutes(services: Services): Router {
       res.status(400).type("text").send("This link is not valid. Open the link from the email itself.");
       return;
     }
-    await recordHit(services.db, {
+    await hits.record({
       campaignId: click.campaignId, scheduledEmailId: click.scheduledEmailId, type: "clicked", data: { link: click.url },
       userAgent: req.get("user-agent"), ip: req.ip,
     }).catch((error) => services.log.error("could not record a click", { error }));

@@ -1,5 +1,6 @@
 import express, { type Router } from "express";
 import type { Services } from "../services";
+import { requestFold } from "../tracking/hits";
 import { handleResendEvent, verifyResendSignature } from "../tracking/resend-webhooks";
 
 /** POST /webhooks/resend: signature checked on the raw body before anything is parsed or recorded. */
@@ -26,6 +27,7 @@ export function webhookRoutes(services: Services): Router {
       return;
     }
     const outcome = await handleResendEvent(services.db, services.secret, req.get("svix-id")!, body);
+    if (outcome.message.startsWith("recorded")) await requestFold(services.db);
     res.status(outcome.status).json({ message: outcome.message });
   });
   return router;

@@ -3,6 +3,7 @@ import { leadsRouter, listsRouter, suppressionsRouter } from "./audience";
 import { authRouter } from "./auth";
 import { campaignsRouter } from "./campaigns";
 import { statsRouter } from "./stats";
+import { syncRouter } from "./sync";
 import { outboxRouter, sendersRouter, templatesRouter } from "./templates";
 import { usersRouter } from "./users";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   outbox: outboxRouter,
   stats: statsRouter,
   suppressions: suppressionsRouter,
+  sync: syncRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -95,7 +95,8 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     for (const f of table.fields) {
       if (only && !only.includes(f.name)) continue;
       if (f.type === "lastModifiedTime") {
-        const watched = (f.options?.fieldNames as string[] | undefined) ?? [];
+        const ids = (f.options?.referencedFieldIds as string[] | undefined) ?? [];
+        const watched = table.fields.filter((x) => ids.includes(x.id)).map((x) => x.name);
         const times = watched.map((w) => record.modified[w]).filter((x): x is number => x !== undefined);
         if (times.length) fields[f.name] = new Date(Math.max(...times)).toISOString();
       } else if (record.fields[f.name] !== undefined) fields[f.name] = record.fields[f.name];

@@ -1,0 +1,98 @@
+import { checkSchema, initSchema } from "../../sync/schema-check";
+import { configuredBases, queueFullSync, schemaOf, syncOnce, type BaseName } from "../../sync/run";
+import { boot } from "../boot";
+import { UsageError, type Command } from "../command";
+import { untilSignal } from "../signals";
+
+const baseOption = (v: unknown): BaseName | undefined => {
+  if (v === undefined) return undefined;
+  if (v !== "control" && v !== "performance") throw new UsageError("--base must be control or performance");
+  return v;
+};
+
+export const syncCommand: Command = {
+  name: "sync",
+  summary: "mirror campaigns and KPIs with Airtable (pull ops edits, push changes)",
+  usage: "herald sync [--once] [--base control|performance] [--full]",
+  options: { once: { type: "boolean" }, base: { type: "string" }, full: { type: "boolean" } },
+  details: [
+    "--once   one round now, then exit (default: a round every minute until Ctrl-C)",
+    "--base   only this base",
+    "--full   queue every campaign and the last 30 days of KPIs first (e.g. after connecting a new base)",
+    "Needs AIRTABLE_TOKEN and AIRTABLE_CONTROL_BASE_ID and/or AIRTABLE_PERFORMANCE_BASE_ID.",
+  ],
+  async run({ values }) {
+    const only = baseOption(values.base);
+    const app = await boot();
+    try {
+      if (!Object.keys(configuredBases(app.services)).length) {
+        console.error("Airtable sync is off: set AIRTABLE_TOKEN and AIRTABLE_CONTROL_BASE_ID and/or AIRTABLE_PERFORMANCE_BASE_ID.");
+        return 1;
+      }
+      if (values.full) await queueFullSync(app.services);
+      const round = async () => {
+        for (const r of await syncOnce(app.services, only)) {
+          const pulled = r.pulled ? `pulled ${r.pulled.changed} status edits (${r.pulled.applied} applied, ${r.pulled.refused} refused, ${r.pulled.ignored} ignored), ` : "";
+          console.log(`${r.base}: ${pulled}pushed ${r.pushed} records${r.error ? `; ${r.error}` : ""}`);
+        }
+      };
+      await round();
+      if (values.once) return 0;
+      const timer = setInterval(() => void round(), 60_000);
+      await untilSignal();
+      clearInterval(timer);
+    } finally {
+      await app.shutdown();
+    }
+  },
+};
+
+export const airtableCheck: Command = {
+  name: "airtable check",
+  summary: "check that the Airtable bases have the tables and fields Herald needs",
+  usage: "herald airtable check",
+  details: ["Names every missing table or field; exit 1 if anything is missing. `herald airtable init` creates them."],
+  async run() {
+    const app = await boot();
+    try {
+      const bases = configuredBases(app.services);
+      if (!Object.keys(bases).length) {
+        console.error("Airtable sync is off: set AIRTABLE_TOKEN and the base ids.");
+        return 1;
+      }
+      let missing = 0;
+      for (const [name, base] of Object.entries(bases) as Array<[BaseName, NonNullable<(typeof bases)[BaseName]>]>) {
+        const problems = await checkSchema(base, schemaOf(name));
+        console.log(problems.length ? `${name} base (${base.id}):` : `${name} base (${base.id}): everything Herald needs is there.`);
+        for (const p of problems) console.log(`  - ${p.problem}`);
+        missing += problems.length;
+      }
+      return missing ? 1 : 0;
+    } finally {
+      await app.shutdown();
+    }
+  },
+};
+
+export const airtableInit: Command = {
+  name: "airtable init",
+  summary: "create the tables and fields Herald needs in the Airtable bases (Meta API)",
+  usage: "herald airtable init",
+  details: ["Needs a token with schema.bases:write. Creates only what is missing; existing data is untouched."],
+  async run() {
+    const app = await boot();
+    try {
+      const bases = configuredBases(app.services);
+      if (!Object.keys(bases).length) {
+        console.error("Airtable sync is off: set AIRTABLE_TOKEN and the base ids.");
+        return 1;
+      }
+      for (const [name, base] of Object.entries(bases) as Array<[BaseName, NonNullable<(typeof bases)[BaseName]>]>) {
+        const created = await initSchema(base, schemaOf(name));
+        console.log(created.length ? `${name} base: created ${created.join(", ")}` : `${name} base: nothing to create.`);
+      }
+    } finally {
+      await app.shutdown();
+    }
+  },
+};

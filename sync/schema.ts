@@ -1,0 +1,47 @@
+/** The tables and fields Herald expects in each base (and `herald airtable init` creates). */
+export interface FieldSpec {
+  name: string;
+  type: string;
+  options?: Record<string, unknown>;
+}
+export interface TableSpec {
+  name: string;
+  fields: FieldSpec[];
+}
+
+export const AIRTABLE_STATUSES = ["Draft", "Scheduled", "Active", "Paused", "Completed", "Cancelled", "Failed"] as const;
+export type AirtableStatus = (typeof AIRTABLE_STATUSES)[number];
+
+const count = (name: string): FieldSpec => ({ name, type: "number", options: { precision: 0 } });
+const percent = (name: string): FieldSpec => ({ name, type: "percent", options: { precision: 1 } });
+const metrics = [count("Sent"), count("Delivered"), count("Failed"), count("Opened"), count("Clicked"), count("Replied"), count("Bounced"), count("Unsubscribed"), percent("Open Rate"), percent("Click Rate"), percent("Reply Rate"), percent("Bounce Rate")];
+const dateTime = (name: string): FieldSpec => ({ name, type: "dateTime", options: { timeZone: "utc", dateFormat: { name: "iso" }, timeFormat: { name: "24hour" } } });
+
+export const CONTROL_TABLE = "Campaigns";
+export const CAMPAIGN_KPIS_TABLE = "Campaign KPIs";
+export const GLOBAL_KPIS_TABLE = "Global KPIs";
+
+export const controlBase: TableSpec[] = [{
+  name: CONTROL_TABLE,
+  fields: [
+    { name: "Name", type: "singleLineText" },
+    count("Herald ID"),
+    { name: "Status", type: "singleSelect", options: { choices: AIRTABLE_STATUSES.map((name) => ({ name })) } },
+    // When Status last changed, from either side: decides conflicts. Created after Status (it refers to it).
+    { name: "Status Changed", type: "lastModifiedTime", options: { referencedFieldNames: ["Status"] } }, // sent as referencedFieldIds
+    count("Run"),
+    ...metrics,
+    dateTime("Last Run At"),
+    { name: "Last Run Result", type: "multilineText" },
+    dateTime("Last Synced"),
+    { name: "Sync Note", type: "multilineText" },
+  ],
+}];
+
+export const performanceBase: TableSpec[] = [
+  { name: CAMPAIGN_KPIS_TABLE, fields: [{ name: "Key", type: "singleLineText" }, count("Herald ID"), { name: "Campaign", type: "singleLineText" }, { name: "Date", type: "date", options: { dateFormat: { name: "iso" } } }, ...metrics] },
+  { name: GLOBAL_KPIS_TABLE, fields: [{ name: "Date", type: "singleLineText" }, ...metrics] },
+];
+
+const herald: Record<string, AirtableStatus> = { draft: "Draft", scheduled: "Scheduled", running: "Active", paused: "Paused", completed: "Completed", cancelled: "Cancelled", failed: "Failed" };
+export const toAirtableStatus = (status: string): AirtableStatus => herald[status] ?? "Draft";
