@@ -40,9 +40,9 @@ export async function queueFullSync(services: Services, kpiDays = 30) {
     on conflict (base, record_key) do update set updated_at = now(), next_attempt_at = now()`);
   await services.db.execute(sql`
     insert into sync_outbox (base, record_key, campaign_id)
-    select distinct 'performance', 'kpi:' || campaign_id || ':' || day, campaign_id from campaign_daily_stats where day > current_date - ${kpiDays}::int
+    select distinct 'performance'::sync_base, 'kpi:' || campaign_id || ':' || day, campaign_id from campaign_daily_stats where day > current_date - ${kpiDays}::int
     union all
-    select distinct 'performance', 'global:' || day, null::bigint from global_daily_stats where day > current_date - ${kpiDays}::int
+    select distinct 'performance'::sync_base, 'global:' || day, null::bigint from global_daily_stats where day > current_date - ${kpiDays}::int
     on conflict (base, record_key) do update set updated_at = now(), next_attempt_at = now()`);
 }
 

@@ -19,9 +19,9 @@ CREATE OR REPLACE FUNCTION herald_sync_stats_changed() RETURNS trigger LANGUAGE 
 BEGIN
   IF EXISTS (SELECT 1 FROM settings WHERE key = 'airtable:performance') THEN
     INSERT INTO sync_outbox (base, record_key, campaign_id)
-    SELECT 'performance', 'kpi:' || campaign_id || ':' || day, campaign_id FROM (SELECT DISTINCT campaign_id, day FROM new_rows) k
+    SELECT 'performance'::sync_base, 'kpi:' || campaign_id || ':' || day, campaign_id FROM (SELECT DISTINCT campaign_id, day FROM new_rows) k
     UNION ALL
-    SELECT 'performance', 'global:' || day, NULL FROM (SELECT DISTINCT day FROM new_rows) g
+    SELECT 'performance'::sync_base, 'global:' || day, NULL FROM (SELECT DISTINCT day FROM new_rows) g
     ON CONFLICT (base, record_key) DO UPDATE SET updated_at = now();
   END IF;
   RETURN NULL;

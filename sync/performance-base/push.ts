@@ -15,7 +15,7 @@ const metrics = (t: Totals) => {
     "Open Rate": r.open ?? 0, "Click Rate": r.click ?? 0, "Reply Rate": r.reply ?? 0, "Bounce Rate": r.bounce ?? 0,
   };
 };
-const SUMS = sql.raw(["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed"].map((c) => `sum(${c})::int as ${c}`).join(", "));
+const SUMS = sql.raw(["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed"].map((c) => `sum(s.${c})::int as ${c}`).join(", "));
 
 /** Flushes changed KPI days to the Performance base: Campaign KPIs (campaign × day) and Global KPIs (day). */
 export async function pushPerformance(services: Services, base: AirtableBase, budget = 500): Promise<number> {
@@ -39,8 +39,8 @@ export async function pushPerformance(services: Services, base: AirtableBase, bu
       }
       if (days.length) {
         const data = await db.execute<Day>(sql`
-          select day::text, ${SUMS} from global_daily_stats
-          where day in (select x::date from jsonb_array_elements_text(${JSON.stringify(days)}::jsonb) x) group by day`);
+          select s.day::text, ${SUMS} from global_daily_stats s
+          where s.day in (select x::date from jsonb_array_elements_text(${JSON.stringify(days)}::jsonb) x) group by s.day`);
         await base.upsert(GLOBAL_KPIS_TABLE, data.map((d) => ({ Date: d.day, ...metrics(d) })), ["Date"]);
       }
       await completeOutbox(db, rows);
