@@ -27,6 +27,7 @@ const schema = z.object({
   AIRTABLE_ENDPOINT_URL: optionalUrl,
   AIRTABLE_CONTROL_BASE_ID: optionalString,
   AIRTABLE_PERFORMANCE_BASE_ID: optionalString,
+  HERALD_AIRTABLE_SANDBOX: bool.default(false),
   EVENT_RETENTION_MONTHS: z.coerce.number().int().min(1).max(240).default(24),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });

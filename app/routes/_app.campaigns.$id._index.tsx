@@ -18,7 +18,7 @@ const campaignId = (params: { id?: string }) => {
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const id = campaignId(params);
   const [campaign, runs] = await guarded(request, () => Promise.all([context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id })]));
-  return json({ campaign, runs, canEdit: context.user?.role !== "viewer" });
+  return json({ campaign, runs, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
 }
 
 const audiences = ["everyone", "failed", "not_opened", "not_clicked"] as const;
@@ -46,7 +46,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function CampaignPage() {
-  const { campaign: c, runs, canEdit } = useLoaderData<typeof loader>();
+  const { campaign: c, runs, canEdit, airtable } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const version = <input type="hidden" name="version" value={c.version} />;
   return (
@@ -116,6 +116,13 @@ export default function CampaignPage() {
             <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
             <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
             <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} emails a minute</dd>
+            <dt>Airtable</dt>
+            <dd>
+              {airtable === "off" ? <span className="muted">sync is off</span>
+                : c.mirror.lastError ? <span className="error small">not mirrored yet: {c.mirror.lastError}</span>
+                : c.mirror.recordId ? <>record {c.mirror.recordId}, pushed {fmtRelative(c.mirror.lastPushedAt)}{c.mirror.pending ? " · changes waiting" : ""}</>
+                : <span className="muted">waiting for the first push</span>}
+            </dd>
           </dl>
         </div>
       </div>

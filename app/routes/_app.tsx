@@ -21,6 +21,7 @@ export default function AppLayout() {
           <NavLink to="/leads">Leads</NavLink>
           <NavLink to="/suppressions">Suppressions</NavLink>
           {transport === "outbox" ? <NavLink to="/outbox">Outbox</NavLink> : null}
+          <NavLink to="/sync">Sync</NavLink>
           {user.role === "admin" ? <NavLink to="/team">Team</NavLink> : null}
         </nav>
         <div className="who">

@@ -108,7 +108,15 @@ export async function getCampaign(db: Executor, id: number) {
       ? db.select().from(campaignRuns).where(and(eq(campaignRuns.campaignId, id), eq(campaignRuns.id, campaign.currentRunId))).then((r) => r[0] ?? null)
       : Promise.resolve(null),
   ]);
-  return { ...campaign, rates: ratesOf(campaign), steps, audience, senders, currentRun };
+  const [mirror] = await db.execute<{ record_id: string | null; last_pushed_at: string | null; pending: boolean; last_error: string | null }>(sql`
+    select l.record_id, l.last_pushed_at::text, o.id is not null as pending, o.last_error
+    from (select 1) x
+    left join sync_links l on l.campaign_id = ${id} and l.base = 'control'
+    left join sync_outbox o on o.base = 'control' and o.record_key = ${`campaign:${id}`}`);
+  return {
+    ...campaign, rates: ratesOf(campaign), steps, audience, senders, currentRun,
+    mirror: { recordId: mirror?.record_id ?? null, lastPushedAt: mirror?.last_pushed_at ?? null, pending: Boolean(mirror?.pending), lastError: mirror?.last_error ?? null },
+  };
 }
 
 export async function findCampaignByName(db: Executor, name: string) {

@@ -36,6 +36,7 @@ export interface AirtableServerOptions {
   now?: () => number;
   requestsPerSecond?: number;
   penaltyMs?: number;
+  port?: number;
 }
 
 const newId = (prefix: string) => `${prefix}${randomBytes(7).toString("hex").slice(0, 14)}`;
@@ -247,6 +248,7 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? "/", "http://x");
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (url.pathname === "/" || url.pathname === "/edit") return sandboxPage(req, res, url, Buffer.concat(chunks).toString());
     if (parts[0] !== "v0") return fail(res, 404, "NOT_FOUND", "Could not find what you are looking for");
     const isMeta = parts[1] === "meta" && parts[2] === "bases";
     const baseId = isMeta ? parts[3]! : parts[1]!;
@@ -303,7 +305,38 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     }
     fail(res, 404, "NOT_FOUND", "Could not find what you are looking for");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  /** A page for people trying the sandbox: every table's records, and a Status editor that plays "ops". */
+  function sandboxPage(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+    if (req.method === "POST") {
+      const form = new URLSearchParams(body);
+      const table = tableOf(form.get("base") ?? "", form.get("table") ?? "");
+      const record = table?.records.find((r) => r.id === form.get("record"));
+      if (table && record) setFields(table, record, { Status: form.get("status") }, false, false);
+      res.writeHead(303, { location: "/" });
+      return res.end();
+    }
+    const esc = (v: unknown) => String(v ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const sections = [...bases.entries()].flatMap(([baseId, tables]) => [...tables.values()].map((table) => {
+      const fields = table.fields.map((f) => f.name);
+      const rows = table.records.map((r) => {
+        const v = view(table, r).fields;
+        const cells = fields.map((f) => {
+          if (f === "Status" && table.name === "Campaigns") {
+            const options = ["Draft", "Scheduled", "Active", "Paused", "Completed", "Cancelled", "Failed"].map((o) => `<option${o === v[f] ? " selected" : ""}>${o}</option>`).join("");
+            return `<td><form method="post" action="/edit"><input type="hidden" name="base" value="${esc(baseId)}"><input type="hidden" name="table" value="${esc(table.name)}"><input type="hidden" name="record" value="${r.id}"><select name="status" onchange="this.form.submit()">${options}</select></form></td>`;
+          }
+          return `<td>${esc(v[f])}</td>`;
+        }).join("");
+        return `<tr>${cells}</tr>`;
+      }).join("");
+      return `<h2>${esc(baseId)} / ${esc(table.name)} <small>(${table.records.length} records)</small></h2><table><tr>${fields.map((f) => `<th>${esc(f)}</th>`).join("")}</tr>${rows}</table>`;
+    })).join("");
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><meta charset="utf-8"><title>Airtable sandbox</title><style>body{font-family:system-ui;margin:2rem}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left}</style>
+      <h1>Airtable sandbox</h1><p>Herald mirrors campaigns here as it would to Airtable. Change a Status to act as ops; Herald applies it within a minute (or press "Sync now" in Herald). Reload to see Herald's writes.</p>${sections || "<p>No bases yet.</p>"}`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
