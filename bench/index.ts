@@ -1,8 +1,9 @@
 import { engineBench } from "./engine";
 import { statsBench } from "./stats";
+import { syncBench } from "./sync";
 import { trackingBench } from "./tracking";
 
-const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench };
+const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench, sync: syncBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -129,6 +129,9 @@ describe("a team member in the browser", () => {
     await page.getByRole("button", { name: "Suppress" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toContain("Suppressed");
     await screenshot(page, "16-suppressions");
+    await page.goto(`${server.base}/sync`);
+    expect(await page.getByRole("heading", { name: "Sync is off" }).count()).toBe(1);
+    await screenshot(page, "17-sync-off");
   });
 
   it("a viewer sees no action buttons, and the server refuses the mutation anyway", async () => {
