@@ -35,6 +35,10 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       case "pause": return c.pause({ campaignId: id, expectedVersion });
       case "resume": return c.resume({ campaignId: id, expectedVersion });
       case "cancel": return c.cancel({ campaignId: id, expectedVersion });
+      case "test": {
+        const r = await c.testSend({ campaignId: id });
+        return { message: `Sent ${r.sent} test ${r.sent === 1 ? "email" : "emails"} to ${r.to}${r.renderedFor ? `, filled in for ${r.renderedFor}` : ""}.` };
+      }
       case "rerun": {
         const audience = String(form.get("audience"));
         return c.rerun({ campaignId: id, expectedVersion, audience: audiences.includes(audience as never) ? (audience as (typeof audiences)[number]) : "everyone" });
@@ -42,7 +46,8 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       default: throw new Response("Unknown action", { status: 400 });
     }
   });
-  return json(result.ok ? { ok: true as const, message: `Done: ${intent}.` } : { ok: false as const, message: result.error }, { status: result.ok ? 200 : 409 });
+  const done = result.ok && result.value && typeof result.value === "object" && "message" in result.value ? String(result.value.message) : `Done: ${intent}.`;
+  return json(result.ok ? { ok: true as const, message: done } : { ok: false as const, message: result.error }, { status: result.ok ? 200 : 409 });
 }
 
 export default function CampaignPage() {
@@ -79,6 +84,7 @@ export default function CampaignPage() {
                 <button type="submit" className="primary">Rerun</button>
               </Form>
             ) : null}
+            <ActionButton intent="test" label="Send a test to me" />
             <Link className="button" to={`/campaigns/${c.id}/edit`}>Edit</Link>
           </div>
         ) : null}

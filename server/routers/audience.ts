@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { importLeadsCsv } from "../leads/csv-import";
+import { getLead, leadSearchInput, searchLeads } from "../leads/leads";
 import { createList, listLists, newListInput } from "../leads/lists";
 import { addManualSuppression, addSuppressionInput, liftSuppression, listSuppressions, suppressionListInput } from "../tracking/suppressions";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
 export const leadsRouter = router({
+  search: authedProcedure.input(leadSearchInput).query(({ ctx, input }) => searchLeads(ctx.services.db, input)),
+  get: authedProcedure.input(z.object({ id: z.number().int().positive() })).query(({ ctx, input }) => getLead(ctx.services.db, input.id)),
   /** The UI posts the file's text; 100,000 rows are a few MB. The CLI streams from disk instead. */
   importCsv: editorProcedure
     .input(z.object({ csv: z.string().max(50_000_000, "Files over 50 MB: use `herald import-leads`"), listName: z.string().trim().min(1, "Choose or name a list").max(200) }))

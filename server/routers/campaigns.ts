@@ -4,6 +4,7 @@ import { transitionCampaign } from "../campaigns/lifecycle";
 import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { campaignSettingsInput } from "../campaigns/schema";
 import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { sendTest } from "../sending/test-send";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
@@ -25,6 +26,9 @@ export const campaignsRouter = router({
   rerun: campaignEditorProcedure
     .input(version.extend({ audience: z.enum(["everyone", "failed", "not_opened", "not_clicked"]).default("everyone") }))
     .mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "rerun", { source: "app", audience: input.audience, expectedVersion: input.expectedVersion })),
+
+  /** Every step to the signed-in user, rendered for a lead of the audience. */
+  testSend: campaignEditorProcedure.mutation(({ ctx }) => sendTest(ctx.services, ctx.campaign.id, ctx.user.email)),
 
   runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
   run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),

@@ -90,6 +90,8 @@ describe("a team member in the browser", () => {
     await expect.poll(() => statusBadge().textContent(), { timeout: 30_000 }).toBe("completed");
     expect(await sentOnPage()).toBe(80);
     await screenshot(page, "08-campaign-completed");
+    await page.getByRole("button", { name: "Send a test to me" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toMatch(/^Sent 2 test emails to admin@herald.local, filled in for e2e-\d+@example.com\.$/);
   }, 60_000);
 
   it("reruns only the non-openers, then compares the two runs", async () => {
@@ -129,6 +131,12 @@ describe("a team member in the browser", () => {
     await page.getByRole("button", { name: "Suppress" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toContain("Suppressed");
     await screenshot(page, "16-suppressions");
+    await page.goto(`${server.base}/leads?q=e2e-1%40example.com`);
+    await page.getByRole("link", { name: "e2e-1@example.com" }).click();
+    await page.waitForURL(/\/leads\/\d+$/);
+    // Two runs, two steps each: four "sent" events on the lead's timeline.
+    await expect.poll(() => page.locator("table.data tbody tr").count()).toBe(4);
+    await screenshot(page, "18-lead-timeline");
     await page.goto(`${server.base}/sync`);
     expect(await page.getByRole("heading", { name: "Sync is off" }).count()).toBe(1);
     await screenshot(page, "17-sync-off");

@@ -1,12 +1,14 @@
 import { json, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Leads and lists · Herald" }];
 
 export async function loader({ context, request }: LoaderFunctionArgs) {
-  return json({ lists: await guarded(request, () => context.trpc.lists.list()), canEdit: context.user?.role !== "viewer" });
+  const q = new URL(request.url).searchParams.get("q") || undefined;
+  const [lists, found] = await guarded(request, () => Promise.all([context.trpc.lists.list(), q ? context.trpc.leads.search({ q }) : Promise.resolve(null)]));
+  return json({ lists, found, q, canEdit: context.user?.role !== "viewer" });
 }
 
 export async function action({ context, request }: ActionFunctionArgs) {
@@ -19,13 +21,28 @@ export async function action({ context, request }: ActionFunctionArgs) {
 }
 
 export default function Leads() {
-  const { lists, canEdit } = useLoaderData<typeof loader>();
+  const { lists, found, q, canEdit } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const r = data?.report;
   return (
     <section className="stack">
       <h1>Leads and lists</h1>
+      <Form method="get" className="toolbar" role="search">
+        <input type="search" name="q" defaultValue={q ?? ""} placeholder="Find a lead by email, name or company" aria-label="Find a lead" />
+        <button type="submit">Find</button>
+      </Form>
+      {found ? (
+        found.leads.length ? (
+          <div className="table-wrap">
+            <table className="data">
+              <thead><tr><th scope="col">Lead</th><th scope="col">Company</th><th scope="col">Status</th></tr></thead>
+              <tbody>{found.leads.map((l) => <tr key={l.id}><td><Link to={`/leads/${l.id}`} className="strong">{l.email}</Link><div className="muted small">{[l.firstName, l.lastName].filter(Boolean).join(" ")}</div></td><td>{l.company ?? ""}</td><td>{l.status}</td></tr>)}</tbody>
+            </table>
+            {found.total > found.leads.length ? <p className="muted small" style={{ padding: ".5rem" }}>{fmtInt(found.total)} match; showing the first {found.leads.length}. Narrow the search.</p> : null}
+          </div>
+        ) : <p className="muted">No lead matches “{q}”.</p>
+      ) : null}
       {canEdit ? (
         <Form method="post" encType="multipart/form-data" className="card stack" aria-labelledby="import-title">
           <h2 id="import-title">Import a CSV</h2>
