@@ -2,8 +2,9 @@ import { engineBench } from "./engine";
 import { statsBench } from "./stats";
 import { syncBench } from "./sync";
 import { trackingBench } from "./tracking";
+import { uiBench } from "./ui";
 
-const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench, sync: syncBench };
+const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench, sync: syncBench, ui: uiBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -1,0 +1,55 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { sql } from "drizzle-orm";
+import { createUser } from "../server/auth/users";
+import { createHttpApp } from "../server/http/app";
+import { benchDatabase, fmt, percentile, report } from "./harness";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/** Server time of the campaigns page and a campaign page with 1,000 campaigns of 100 runs each. */
+export async function uiBench() {
+  const { services, close } = await benchDatabase("ui");
+  const db = services.db;
+  await db.execute(sql`insert into campaigns (name, from_email, status, sent, opened, clicked, lifetime_runs, last_run_result)
+                       select 'Campaign ' || g, 'b@herald.test', (array['draft','running','paused','completed','cancelled'])[1 + g % 5]::campaign_status, g * 97, g * 31, g * 7, 100, 'Run 100 completed: 9,812 sent, 41 failed, 2,304 opened'
+                       from generate_series(1, 1000) g`);
+  await db.execute(sql`insert into campaign_runs (campaign_id, run_number, status, scheduled_count, recipients, sent, failed, opened, started_at, completed_at)
+                       select c.id, n, 'COMPLETED', 1000, 1000, 990, 10, 300, now() - (100 - n) * interval '1 day', now() - (100 - n) * interval '1 day' + interval '1 hour'
+                       from campaigns c, generate_series(1, 100) n`);
+  await db.execute(sql`update campaigns c set current_run_id = r.id from campaign_runs r where r.campaign_id = c.id and r.run_number = 100`);
+  await db.execute(sql`analyze`);
+  await createUser(db, { email: "bench@herald.test", role: "viewer", password: "bench-password-1" });
+
+  const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
+  const app = createHttpApp(services, build, { worker: () => "not-in-this-process", sync: () => ({ state: "off" }) }, path.join(root, "public"));
+  const server = await new Promise<import("node:http").Server>((resolve) => { const s = app.listen(0, "127.0.0.1", () => resolve(s)); });
+  const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+  const login = await fetch(`${base}/login`, { method: "POST", body: new URLSearchParams({ email: "bench@herald.test", password: "bench-password-1" }), redirect: "manual" });
+  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+
+  const time = async (urls: string[], n: number) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}${urls[i % urls.length]}`, { headers: { cookie } });
+      await res.text();
+      if (res.status !== 200) throw new Error(`${urls[i % urls.length]} answered ${res.status}`);
+      times.push(performance.now() - t0);
+    }
+    return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  };
+  await time(["/campaigns"], 5);
+  const list = await time(["/campaigns", "/campaigns?status=completed", "/campaigns?page=7", "/campaigns?q=Campaign%2042"], 100);
+  const one = await time(Array.from({ length: 20 }, (_, i) => `/campaigns/${1 + i * 47}`), 100);
+  const runs = await time(Array.from({ length: 20 }, (_, i) => `/campaigns/${1 + i * 47}/runs/${1 + i * 4}`), 60);
+  report("ui (npm run bench -- ui)", [
+    ["campaigns page (1,000 campaigns, filters, pages, search)", `p95 ${fmt.format(list.p95)} ms (p50 ${fmt.format(list.p50)} ms)`, "p95 ≤ 200 ms"],
+    ["a campaign page (100 runs in its history)", `p95 ${fmt.format(one.p95)} ms (p50 ${fmt.format(one.p50)} ms)`, "p95 ≤ 200 ms"],
+    ["a run page", `p95 ${fmt.format(runs.p95)} ms (p50 ${fmt.format(runs.p50)} ms)`, "–"],
+  ]);
+  server.closeAllConnections();
+  server.close();
+  await close();
+}
