@@ -1,3 +1,4 @@
+import type { AirtableBase } from "../../sync/client";
 import { checkSchema, initSchema } from "../../sync/schema-check";
 import { configuredBases, queueFullSync, schemaOf, syncOnce, type BaseName } from "../../sync/run";
 import { boot } from "../boot";
@@ -47,31 +48,35 @@ export const syncCommand: Command = {
   },
 };
 
+/** Runs `fn` for each configured base, or explains that sync is off. */
+async function eachBase(fn: (name: BaseName, base: AirtableBase) => Promise<number>): Promise<number> {
+  const app = await boot();
+  try {
+    const bases = configuredBases(app.services);
+    if (!Object.keys(bases).length) {
+      console.error("Airtable sync is off: set AIRTABLE_TOKEN and the base ids.");
+      return 1;
+    }
+    let failures = 0;
+    for (const [name, base] of Object.entries(bases) as Array<[BaseName, AirtableBase]>) failures += await fn(name, base);
+    return failures ? 1 : 0;
+  } finally {
+    await app.shutdown();
+  }
+}
+
 export const airtableCheck: Command = {
   name: "airtable check",
   summary: "check that the Airtable bases have the tables and fields Herald needs",
   usage: "herald airtable check",
   details: ["Names every missing table or field; exit 1 if anything is missing. `herald airtable init` creates them."],
-  async run() {
-    const app = await boot();
-    try {
-      const bases = configuredBases(app.services);
-      if (!Object.keys(bases).length) {
-        console.error("Airtable sync is off: set AIRTABLE_TOKEN and the base ids.");
-        return 1;
-      }
-      let missing = 0;
-      for (const [name, base] of Object.entries(bases) as Array<[BaseName, NonNullable<(typeof bases)[BaseName]>]>) {
-        const problems = await checkSchema(base, schemaOf(name));
-        console.log(problems.length ? `${name} base (${base.id}):` : `${name} base (${base.id}): everything Herald needs is there.`);
-        for (const p of problems) console.log(`  - ${p.problem}`);
-        missing += problems.length;
-      }
-      return missing ? 1 : 0;
-    } finally {
-      await app.shutdown();
-    }
-  },
+  run: () =>
+    eachBase(async (name, base) => {
+      const problems = await checkSchema(base, schemaOf(name));
+      console.log(problems.length ? `${name} base (${base.id}):` : `${name} base (${base.id}): everything Herald needs is there.`);
+      for (const p of problems) console.log(`  - ${p.problem}`);
+      return problems.length;
+    }),
 };
 
 export const airtableInit: Command = {
@@ -79,20 +84,10 @@ export const airtableInit: Command = {
   summary: "create the tables and fields Herald needs in the Airtable bases (Meta API)",
   usage: "herald airtable init",
   details: ["Needs a token with schema.bases:write. Creates only what is missing; existing data is untouched."],
-  async run() {
-    const app = await boot();
-    try {
-      const bases = configuredBases(app.services);
-      if (!Object.keys(bases).length) {
-        console.error("Airtable sync is off: set AIRTABLE_TOKEN and the base ids.");
-        return 1;
-      }
-      for (const [name, base] of Object.entries(bases) as Array<[BaseName, NonNullable<(typeof bases)[BaseName]>]>) {
-        const created = await initSchema(base, schemaOf(name));
-        console.log(created.length ? `${name} base: created ${created.join(", ")}` : `${name} base: nothing to create.`);
-      }
-    } finally {
-      await app.shutdown();
-    }
-  },
+  run: () =>
+    eachBase(async (name, base) => {
+      const created = await initSchema(base, schemaOf(name));
+      console.log(created.length ? `${name} base: created ${created.join(", ")}` : `${name} base: nothing to create.`);
+      return 0;
+    }),
 };

@@ -24,3 +24,20 @@ export const deliveryCounters = () => ({
   complained: count("complained"),
   unsubscribed: count("unsubscribed"),
 });
+
+/** One count per event type a day: campaign_daily_stats and global_daily_stats share them. */
+export const dailyCounters = () => ({
+  sent: count("sent"),
+  delivered: count("delivered"),
+  deliveryDelayed: count("delivery_delayed"),
+  failed: count("failed"),
+  bounced: count("bounced"),
+  complained: count("complained"),
+  opened: count("opened"),
+  uniqueOpened: count("unique_opened"),
+  machineOpened: count("machine_opened"),
+  clicked: count("clicked"),
+  uniqueClicked: count("unique_clicked"),
+  replied: count("replied"),
+  unsubscribed: count("unsubscribed"),
+});

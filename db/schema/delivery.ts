@@ -4,7 +4,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { leads } from "./audience";
 import { campaignRuns, campaigns } from "./campaigns";
-import { count, createdAt, id, ref, ts, updatedAt } from "./columns";
+import { createdAt, dailyCounters, id, ref, ts, updatedAt } from "./columns";
 
 export const recipientStatus = pgEnum("recipient_status", [
   "pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped",
@@ -159,19 +159,7 @@ export const globalDailyStats = pgTable(
   {
     day: date("day", { mode: "string" }).notNull(),
     shard: smallint("shard").notNull(),
-    sent: count("sent"),
-    delivered: count("delivered"),
-    deliveryDelayed: count("delivery_delayed"),
-    failed: count("failed"),
-    bounced: count("bounced"),
-    complained: count("complained"),
-    opened: count("opened"),
-    uniqueOpened: count("unique_opened"),
-    machineOpened: count("machine_opened"),
-    clicked: count("clicked"),
-    uniqueClicked: count("unique_clicked"),
-    replied: count("replied"),
-    unsubscribed: count("unsubscribed"),
+    ...dailyCounters(),
   },
   (t) => [primaryKey({ columns: [t.day, t.shard] })],
 );
@@ -183,19 +171,7 @@ export const campaignDailyStats = pgTable(
     campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
     runId: ref("run_id").notNull(),
     day: date("day", { mode: "string" }).notNull(),
-    sent: count("sent"),
-    delivered: count("delivered"),
-    deliveryDelayed: count("delivery_delayed"),
-    failed: count("failed"),
-    bounced: count("bounced"),
-    complained: count("complained"),
-    opened: count("opened"),
-    uniqueOpened: count("unique_opened"),
-    machineOpened: count("machine_opened"),
-    clicked: count("clicked"),
-    uniqueClicked: count("unique_clicked"),
-    replied: count("replied"),
-    unsubscribed: count("unsubscribed"),
+    ...dailyCounters(),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day] }), index("campaign_daily_stats_day_idx").on(t.day)],

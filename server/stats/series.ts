@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
 import { ValidationFailed } from "../errors";
+import { ratesOf } from "./rates";
 
 export const statsInput = z.object({
   campaignId: z.number().int().positive().optional(),
@@ -16,25 +17,15 @@ const COLUMNS = ["sent", "delivered", "delivery_delayed", "failed", "bounced", "
 type Column = (typeof COLUMNS)[number];
 export type Totals = Record<Column, number>;
 
-const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
-
 /**
  * Rates over a period. Opens count people (unique human opens); machine
  * opens are reported apart. Engagement is over delivered mail when the
  * provider reports deliveries, else over sent mail.
  */
 export function periodRates(t: Totals) {
-  const reached = t.delivered > 0 ? t.delivered : t.sent;
   return {
-    delivery: t.delivered > 0 ? ratio(t.delivered, t.sent) : null, // nothing reported (e.g. the outbox) is not 0 %
-    open: ratio(t.unique_opened, reached),
-    click: ratio(t.unique_clicked, reached),
-    clickToOpen: ratio(t.unique_clicked, t.unique_opened),
-    reply: ratio(t.replied, reached),
-    bounce: ratio(t.bounced, t.sent),
-    complaint: ratio(t.complained, reached),
-    unsubscribe: ratio(t.unsubscribed, reached),
-    machineOpenShare: ratio(t.machine_opened, t.opened),
+    ...ratesOf({ ...t, opened: t.unique_opened, clicked: t.unique_clicked }),
+    machineOpenShare: t.opened > 0 ? t.machine_opened / t.opened : null,
   };
 }
 
