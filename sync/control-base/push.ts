@@ -15,10 +15,11 @@ interface CampaignRow {
  * Flushes pending campaign changes to the Control base, 10 records a request,
  * upserting on Herald ID. Status is written only when Herald changed it since
  * the last push (or to revert a refused edit), so an ops edit made since the
- * last pull is never overwritten by a counter update. Returns how many
- * records were written.
+ * last pull is never overwritten by a counter update. A round writes up to
+ * 1,000 records (about 21 s at Airtable's pace); each round pulls first, so an
+ * ops edit waits at most one round. Returns how many records were written.
  */
-export async function pushControl(services: Services, base: AirtableBase, budget = 200): Promise<number> {
+export async function pushControl(services: Services, base: AirtableBase, budget = 1000): Promise<number> {
   const { db } = services;
   let pushed = 0;
   while (pushed < budget) {

@@ -18,7 +18,7 @@ const metrics = (t: Totals) => {
 const SUMS = sql.raw(["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed"].map((c) => `sum(s.${c})::int as ${c}`).join(", "));
 
 /** Flushes changed KPI days to the Performance base: Campaign KPIs (campaign × day) and Global KPIs (day). */
-export async function pushPerformance(services: Services, base: AirtableBase, budget = 500): Promise<number> {
+export async function pushPerformance(services: Services, base: AirtableBase, budget = 2500): Promise<number> {
   const { db } = services;
   let pushed = 0;
   while (pushed < budget) {
