@@ -47,7 +47,6 @@ const ACTUAL_RUNS = sql`
   left join ev on ev.campaign_id = r.campaign_id and ev.run_id = r.id
   left join rc on rc.campaign_id = r.campaign_id and rc.run_id = r.id`;
 
-const sumOf = sql.raw(COUNTERS.map((c) => `coalesce(sum(a.${c}), 0)::int as ${c}`).join(", "));
 const storedRun = sql.raw(COUNTERS.map((c) => `r.${c} as stored_${c}`).join(", "));
 const storedCampaign = sql.raw(COUNTERS.map((c) => `c.${c} as stored_${c}`).join(", "));
 
@@ -62,24 +61,39 @@ function drifts(rows: Row[], scope: Drift["scope"]): Drift[] {
   );
 }
 
-/** Every counter that disagrees with the event log; with `fix`, also corrects them (in one transaction). */
-export async function verifyCounters(db: Database, options: { fix?: boolean } = {}): Promise<{ drift: Drift[]; runsChecked: number; campaignsChecked: number; fixed: boolean }> {
+/**
+ * Every counter that disagrees: a run's against the event log (runs whose
+ * events are past the retention period are not checked: their partitions are
+ * gone, by design, and their daily stats stay), a campaign's lifetime counters
+ * against the sum of its runs. With `fix`, corrects them in one transaction.
+ */
+export async function verifyCounters(db: Database, options: { fix?: boolean; retentionMonths?: number } = {}): Promise<{ drift: Drift[]; runsChecked: number; runsPastRetention: number; campaignsChecked: number; fixed: boolean }> {
+  const months = options.retentionMonths ?? 24;
+  const inRetention = sql`coalesce(r.started_at, r.created_at) >= date_trunc('month', now()) - make_interval(months => ${months})`;
   return db.transaction(async (tx) => {
     const runRows = await tx.execute<Row>(sql`
       with a as (${ACTUAL_RUNS})
-      select a.*, c.name, ${storedRun} from a join campaign_runs r on r.campaign_id = a.campaign_id and r.id = a.run_id join campaigns c on c.id = a.campaign_id`);
+      select a.*, c.name, ${storedRun} from a join campaign_runs r on r.campaign_id = a.campaign_id and r.id = a.run_id join campaigns c on c.id = a.campaign_id
+      where ${inRetention}`);
+    const [past] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from campaign_runs r where not (${inRetention})`);
+    const drift = drifts(runRows, "run");
+    if (options.fix && drift.length) {
+      const set = sql.raw(COUNTERS.map((c) => `${c} = a.${c}`).join(", "));
+      await tx.execute(sql`with a as (${ACTUAL_RUNS}) update campaign_runs r set ${set}, updated_at = now() from a where r.campaign_id = a.campaign_id and r.id = a.run_id and ${inRetention}`);
+    }
+    // Lifetime counters: the sum of the campaign's runs (after any fix above).
     const campaignRows = await tx.execute<Row>(sql`
-      with a as (${ACTUAL_RUNS}), s as (select campaign_id, ${sumOf} from a group by campaign_id)
+      with s as (select campaign_id, ${sql.raw(COUNTERS.map((c) => `sum(${c})::int as ${c}`).join(", "))} from campaign_runs group by campaign_id)
       select c.id as campaign_id, c.name, null as run_number, ${sql.raw(COUNTERS.map((x) => `coalesce(s.${x}, 0)::int as ${x}`).join(", "))}, ${storedCampaign}
       from campaigns c left join s on s.campaign_id = c.id`);
-    const drift = [...drifts(runRows, "run"), ...drifts(campaignRows, "campaign")];
-    if (options.fix && drift.length) {
-      const set = (alias: string) => sql.raw(COUNTERS.map((c) => `${c} = ${alias}.${c}`).join(", "));
-      await tx.execute(sql`with a as (${ACTUAL_RUNS}) update campaign_runs r set ${set("a")}, updated_at = now() from a where r.campaign_id = a.campaign_id and r.id = a.run_id`);
+    const campaignDrift = drifts(campaignRows, "campaign");
+    if (options.fix && campaignDrift.length) {
       await tx.execute(sql`
-        with a as (${ACTUAL_RUNS}), s as (select campaign_id, ${sumOf} from a group by campaign_id)
-        update campaigns c set ${set("s")}, updated_at = now() from s where c.id = s.campaign_id`);
+        with s as (select campaign_id, ${sql.raw(COUNTERS.map((c) => `sum(${c})::int as ${c}`).join(", "))} from campaign_runs group by campaign_id)
+        update campaigns c set ${sql.raw(COUNTERS.map((x) => `${x} = coalesce(s.${x}, 0)`).join(", "))}, updated_at = now()
+        from campaigns c2 left join s on s.campaign_id = c2.id where c.id = c2.id`);
     }
-    return { drift, runsChecked: runRows.length, campaignsChecked: campaignRows.length, fixed: Boolean(options.fix && drift.length) };
+    const all = [...drift, ...campaignDrift];
+    return { drift: all, runsChecked: runRows.length, runsPastRetention: past!.n, campaignsChecked: campaignRows.length, fixed: Boolean(options.fix && all.length) };
   });
 }

@@ -113,4 +113,20 @@ describe("verify-counters", () => {
     await verifyCounters(t.services.db, { fix: true });
     expect((await verifyCounters(t.services.db)).drift).toEqual([]);
   });
+
+  it("does not check runs older than the event retention against the log, but still checks their campaign's lifetime totals", async () => {
+    const c = await campaignFactory(t.services, { recipients: 3 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    await send(c.id, runId!);
+    // Three years later: the run's event partitions were dropped by retention.
+    await t.services.db.execute(sql`update campaign_runs set started_at = now() - interval '3 years' where id = ${runId}`);
+    await t.services.db.execute(sql`delete from email_events where run_id = ${runId}`);
+    const result = await verifyCounters(t.services.db, { retentionMonths: 24 });
+    expect(result.runsPastRetention).toBeGreaterThanOrEqual(1);
+    expect(result.drift.filter((d) => d.campaignId === c.id)).toEqual([]);
+    await t.services.db.execute(sql`update campaigns set sent = sent + 1 where id = ${c.id}`);
+    const lifetime = await verifyCounters(t.services.db, { retentionMonths: 24 });
+    expect(lifetime.drift).toEqual([expect.objectContaining({ scope: "campaign", campaignId: c.id, counter: "sent", stored: 4, actual: 3 })]);
+    await verifyCounters(t.services.db, { fix: true });
+  });
 });
