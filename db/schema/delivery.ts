@@ -133,8 +133,8 @@ export const emailEvents = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.campaignId, t.id, t.occurredAt] }),
-    index("email_events_run_type_idx").on(t.campaignId, t.runId, t.type),
-    // Partial: aggregate events (legacy imports) have no recipient. No time index: monthly partitions prune by time.
+    // Only what the application reads by: a recipient's events (timeline, unsubscribe check). Partial: aggregate
+    // events (legacy imports) have no recipient. No time index: monthly partitions prune by time. Dashboards read the rollups.
     index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
   ],
 );
