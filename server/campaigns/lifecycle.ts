@@ -176,11 +176,11 @@ async function cancelRun(tx: Transaction, campaign: Campaign, source: StatusSour
 export async function completeRunIfDone(db: Database, campaignId: number, runId: number): Promise<boolean> {
   return db.transaction(async (tx) => {
     await lockRunShared(tx, runId);
-    const [run] = await tx.execute<typeof campaignRuns.$inferSelect & { run_number: number; failure_reason: string | null }>(sql`
+    const [run] = await tx.execute<{ run_number: number; sent: number; failed: number; opened: number }>(sql`
       update campaign_runs set status = 'COMPLETED', completed_at = now(), updated_at = now()
       where campaign_id = ${campaignId} and id = ${runId} and status = 'SENDING'
         and not exists (select 1 from scheduled_emails where campaign_id = ${campaignId} and run_id = ${runId} and status in ('pending', 'paused', 'sending'))
-      returning run_number, status, sent, failed, opened`);
+      returning run_number, sent, failed, opened`);
     if (!run) return false;
     await tx.update(campaigns).set({
       ...statusChange("completed", "job"),
