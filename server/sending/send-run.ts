@@ -154,7 +154,8 @@ interface ClaimedBatch {
 }
 
 async function claimBatch(services: Services, campaignId: number, runId: number, size: number, workerId: string): Promise<ClaimedBatch | null> {
-  const [claimed] = await services.db.execute<{ key: string }>(sql`
+  // Claims, stamps and returns what rendering needs, in one statement.
+  const rows = await services.db.execute<BatchRow & { key: string }>(sql`
     with due as (
       select e.campaign_id, e.id from scheduled_emails e
       where e.campaign_id = ${campaignId} and e.run_id = ${runId} and e.status = 'pending' and e.scheduled_for <= now()
@@ -173,11 +174,17 @@ async function claimBatch(services: Services, campaignId: number, runId: number,
           idempotency_key = batch.key, updated_at = now()
       from due, batch
       where e.campaign_id = due.campaign_id and e.id = due.id
-      returning batch.key
+      returning e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, batch.key
     )
-    select key from claimed limit 1`);
-  if (!claimed) return null;
-  return { key: claimed.key, rows: await batchRows(services, campaignId, claimed.key), fresh: true };
+    select c.key, c.id, c.recipient_id, c.step_number, c.template_id, c.attempts, r.email, r.replied_at, st.stop_on_reply,
+           l.first_name, l.last_name, l.company, l.attributes
+    from claimed c
+    join run_recipients r on r.campaign_id = c.campaign_id and r.id = c.recipient_id
+    join leads l on l.id = r.lead_id
+    join sequence_steps st on st.campaign_id = c.campaign_id and st.step_number = c.step_number
+    order by c.id`);
+  if (!rows.length) return null;
+  return { key: rows[0]!.key, rows, fresh: true };
 }
 
 /** A batch whose worker died (lease expired) is resent whole, with its original key. */
