@@ -6,6 +6,7 @@ import { migrateDatabase } from "../db/migrate";
 import { loadConfig } from "../server/config";
 import { createLogger } from "../server/lib/log";
 import type { Services } from "../server/services";
+import { markConfiguredBases } from "../sync/run";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -30,6 +31,7 @@ export async function benchDatabase(name: string, env: Record<string, string> = 
   const config = loadConfig({ LOG_LEVEL: "silent", HERALD_SECRET: "bench-secret-bench-secret-bench-secret", DATABASE_URL: url.toString(), ...env });
   const { db, close } = createDb(url.toString(), { max: 12 });
   const services: Services = { config, db, log: createLogger("silent"), secret: config.HERALD_SECRET! };
+  await markConfiguredBases(services); // as start-up does
   return {
     services,
     url: url.toString(),

@@ -22,14 +22,25 @@ export function configuredBases(services: Services): Partial<Record<BaseName, Ai
 export const schemaOf = (base: BaseName) => (base === "control" ? controlBase : performanceBase);
 
 /**
- * Start-up: the outbox triggers record changes only for configured bases
- * (settings 'airtable:<base>'); an unconfigured base collects nothing.
+ * Start-up: the outbox triggers run only for configured bases. They are
+ * enabled or disabled here (a disabled statement trigger costs nothing on the
+ * send path), and settings('airtable:<base>') gates them as well.
  */
 export async function markConfiguredBases(services: Services) {
   const bases = configuredBases(services);
+  const triggers = {
+    control: [sql`alter table campaigns ${sql.raw(bases.control ? "enable" : "disable")} trigger campaigns_to_sync_outbox`],
+    performance: [
+      sql`alter table campaign_daily_stats ${sql.raw(bases.performance ? "enable" : "disable")} trigger campaign_daily_stats_to_sync_outbox_insert`,
+      sql`alter table campaign_daily_stats ${sql.raw(bases.performance ? "enable" : "disable")} trigger campaign_daily_stats_to_sync_outbox_update`,
+    ],
+  };
   for (const base of ["control", "performance"] as const) {
     if (bases[base]) await services.db.execute(sql`insert into settings (key, value) values (${`airtable:${base}`}, ${bases[base]!.id}) on conflict (key) do update set value = excluded.value`);
     else await services.db.execute(sql`delete from settings where key = ${`airtable:${base}`}`);
+    const [state] = await services.db.execute<{ enabled: boolean }>(sql`
+      select tgenabled <> 'D' as enabled from pg_trigger where tgname = ${base === "control" ? "campaigns_to_sync_outbox" : "campaign_daily_stats_to_sync_outbox_insert"}`);
+    if (state?.enabled !== Boolean(bases[base])) for (const statement of triggers[base]) await services.db.execute(statement);
   }
 }
 

@@ -90,6 +90,9 @@ export async function materializeRun(
           returning 1`);
     scheduled += rows;
   }
+  // Fresh statistics for what was just written: with stale ones the planner takes the new
+  // run for a handful of rows and picks plans that scan it once per email.
+  await tx.execute(sql`analyze scheduled_emails`);
   const [firstDue] = await tx.execute<{ at: string | null }>(sql`
     select min(scheduled_for) as at from scheduled_emails where campaign_id = ${campaign.id} and run_id = ${runId} and status = 'pending'`);
   await tx.update(campaignRuns).set({ recipients, scheduledCount: scheduled }).where(sql`${campaignRuns.campaignId} = ${campaign.id} and ${campaignRuns.id} = ${runId}`);

@@ -159,10 +159,12 @@ async function claimBatch(services: Services, campaignId: number, runId: number,
     with due as (
       select e.campaign_id, e.id from scheduled_emails e
       where e.campaign_id = ${campaignId} and e.run_id = ${runId} and e.status = 'pending' and e.scheduled_for <= now()
-        and not exists (
+        -- A step waits until the recipient's previous step is done (and that one waited for its own).
+        -- An exact-key lookup per row: the planner cannot turn it into a scan of the campaign.
+        and (e.step_number = 1 or not exists (
           select 1 from scheduled_emails p
-          where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number < e.step_number
-            and p.status in ('pending', 'paused', 'sending'))
+          where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number = e.step_number - 1
+            and p.status in ('pending', 'paused', 'sending')))
       order by e.scheduled_for, e.id
       limit ${size}
       for update skip locked
