@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
+import type { Services } from "../server/services";
+import { AirtableRejected, AirtableUnavailable, logSync } from "./client";
 
 export type SyncBase = "control" | "performance";
 
@@ -45,4 +47,20 @@ export async function queueControlNote(db: Executor, campaignId: number, note: s
   await db.execute(sql`
     insert into sync_outbox (base, record_key, campaign_id, payload) values ('control', ${`campaign:${campaignId}`}, ${campaignId}, ${JSON.stringify({ note, forceStatus })}::jsonb)
     on conflict (base, record_key) do update set payload = sync_outbox.payload || excluded.payload, updated_at = now(), next_attempt_at = now()`);
+}
+
+/** A push that failed: its rows wait with backoff, the error is logged and shown on the Sync page. Other errors are bugs and propagate. */
+export async function handleFailure(services: Services, rows: OutboxRow[], error: unknown, base: "control" | "performance") {
+  const { db, log } = services;
+  if (error instanceof AirtableUnavailable || error instanceof AirtableRejected) {
+    const refused = error instanceof AirtableRejected;
+    await failOutbox(db, rows, error.message, refused);
+    await logSync(db, base, "push", refused ? "error" : "warn", error.message, { records: rows.length });
+    await db.execute(sql`insert into sync_state (base, last_error, last_error_at) values (${base}, ${error.message}, now())
+                         on conflict (base) do update set last_error = excluded.last_error, last_error_at = now(), updated_at = now()`);
+    log.warn("Airtable push failed; will retry", { base, error: error.message, records: rows.length });
+    return;
+  }
+  await failOutbox(db, rows, String(error));
+  throw error;
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Transaction } from "../../db/client";
+import { bumpCounters } from "../counters/bump";
 import type { BatchRow } from "./compose";
 
 export type Outcome =
@@ -87,22 +88,7 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
         and r.campaign_id = n.campaign_id and r.id = n.recipient_id and c.id = n.campaign_id
         and n.scheduled_for < now() + make_interval(mins => st.delay_minutes)`);
   }
-  if (sent || failed) {
-    // Daily stats, then the run's and the campaign's counters: once per batch, in this transaction.
-    await tx.execute(sql`
-      with stats as (
-        insert into campaign_daily_stats (campaign_id, run_id, day, sent, failed)
-        values (${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${sent}, ${failed})
-        on conflict (campaign_id, run_id, day) do update set
-          sent = campaign_daily_stats.sent + excluded.sent, failed = campaign_daily_stats.failed + excluded.failed, updated_at = now()
-        returning 1
-      ), run as (
-        update campaign_runs set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
-        where campaign_id = ${campaignId} and id = ${runId}
-        returning 1
-      )
-      update campaigns set sent = sent + ${sent}, failed = failed + ${failed}, updated_at = now()
-      where id = ${campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
-  }
+  // Daily stats, the run's and the campaign's counters: once per batch, in this transaction.
+  await bumpCounters(tx, campaignId, runId, { sent, failed });
   return { sent, failed, skipped };
 }

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
+import { bumpCounters } from "../counters/bump";
 import { NotFound } from "../errors";
 
 /** A short signed tag for plus-addressed reply-to addresses: replies+r<campaign>-<email>-<mac>@domain. */
@@ -42,15 +43,7 @@ export async function recordReply(tx: Executor, campaignId: number, recipientId:
   await tx.execute(sql`update run_recipients set replied_at = now(), updated_at = now() where campaign_id = ${campaignId} and id = ${recipientId}`);
   await tx.execute(sql`
     insert into email_events (campaign_id, run_id, recipient_id, type, data) values (${campaignId}, ${target.run_id}, ${recipientId}, 'replied', ${JSON.stringify({ source })}::jsonb)`);
-  await tx.execute(sql`
-    with stats as (
-      insert into campaign_daily_stats (campaign_id, run_id, day, replied) values (${campaignId}, ${target.run_id}, (now() at time zone 'UTC')::date, 1)
-      on conflict (campaign_id, run_id, day) do update set replied = campaign_daily_stats.replied + 1, updated_at = now()
-      returning 1
-    ), run as (
-      update campaign_runs set replied = replied + 1, updated_at = now() where campaign_id = ${campaignId} and id = ${target.run_id} returning 1
-    )
-    update campaigns set replied = replied + 1, updated_at = now() where id = ${campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
+  await bumpCounters(tx, campaignId, target.run_id, { replied: 1 });
   return { first: true, skipped: skipped.length };
 }
 

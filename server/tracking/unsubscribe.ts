@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
+import { bumpCounters } from "../counters/bump";
 import { suppressAddress } from "./suppress";
 import { verifyToken } from "./tokens";
 
@@ -40,16 +41,7 @@ export async function unsubscribe(db: Database, secret: string, token: string, m
         insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, user_agent, ip, data)
         values (${claims.campaignId}, ${target.run_id}, ${target.recipient_id}, ${claims.scheduledEmailId}, 'unsubscribed', ${meta.userAgent?.slice(0, 500) ?? null}, ${meta.ip ?? null}::inet, '{}'::jsonb)`);
       await tx.execute(sql`update run_recipients set status = 'unsubscribed', updated_at = now() where campaign_id = ${claims.campaignId} and id = ${target.recipient_id}`);
-      await tx.execute(sql`
-        with stats as (
-          insert into campaign_daily_stats (campaign_id, run_id, day, unsubscribed) values (${claims.campaignId}, ${target.run_id}, (now() at time zone 'UTC')::date, 1)
-          on conflict (campaign_id, run_id, day) do update set unsubscribed = campaign_daily_stats.unsubscribed + 1, updated_at = now()
-          returning 1
-        ), run as (
-          update campaign_runs set unsubscribed = unsubscribed + 1, updated_at = now() where campaign_id = ${claims.campaignId} and id = ${target.run_id} returning 1
-        )
-        update campaigns set unsubscribed = unsubscribed + 1, updated_at = now()
-        where id = ${claims.campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
+      await bumpCounters(tx, claims.campaignId, target.run_id, { unsubscribed: 1 });
     }
     return { ok: true as const, email: target.email, ...suppressed };
   });

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Services } from "../../server/services";
 import { ratesOf } from "../../server/stats/rates";
-import { AirtableRejected, AirtableUnavailable, logSync, type AirtableBase } from "../client";
-import { claimOutbox, completeOutbox, failOutbox, type OutboxRow } from "../outbox";
+import type { AirtableBase } from "../client";
+import { claimOutbox, completeOutbox, handleFailure, type OutboxRow } from "../outbox";
 import { CONTROL_TABLE, toAirtableStatus } from "../schema";
 
 interface CampaignRow {
@@ -72,19 +72,4 @@ function fieldsFor(c: CampaignRow, row: OutboxRow, now: string): Record<string, 
     "Last Synced": now,
     ...(row.payload.note !== undefined ? { "Sync Note": row.payload.note } : {}),
   };
-}
-
-export async function handleFailure(services: Services, rows: OutboxRow[], error: unknown, base: "control" | "performance") {
-  const { db, log } = services;
-  if (error instanceof AirtableUnavailable || error instanceof AirtableRejected) {
-    const refused = error instanceof AirtableRejected;
-    await failOutbox(db, rows, error.message, refused);
-    await logSync(db, base, "push", refused ? "error" : "warn", error.message, { records: rows.length });
-    await db.execute(sql`insert into sync_state (base, last_error, last_error_at) values (${base}, ${error.message}, now())
-                         on conflict (base) do update set last_error = excluded.last_error, last_error_at = now(), updated_at = now()`);
-    log.warn("Airtable push failed; will retry", { base, error: error.message, records: rows.length });
-    return;
-  }
-  await failOutbox(db, rows, String(error));
-  throw error;
 }

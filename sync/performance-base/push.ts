@@ -2,8 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Services } from "../../server/services";
 import { periodRates, type Totals } from "../../server/stats/series";
 import type { AirtableBase } from "../client";
-import { handleFailure } from "../control-base/push";
-import { claimOutbox, completeOutbox } from "../outbox";
+import { claimOutbox, completeOutbox, handleFailure } from "../outbox";
 import { CAMPAIGN_KPIS_TABLE, GLOBAL_KPIS_TABLE } from "../schema";
 
 type Day = Totals & { [key: string]: unknown; campaign_id?: number; name?: string; day: string };
