@@ -1,11 +1,16 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
-import { isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import stylesheet from "./styles/app.css";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 export const meta: MetaFunction = () => [{ title: "Herald" }];
 
+/** The CSP nonce of this response (server/http/edge.ts): Remix's inline scripts must carry it. */
+export const loader = ({ context }: LoaderFunctionArgs) => json({ nonce: context.cspNonce });
+export const shouldRevalidate = () => false;
+
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useRouteLoaderData<typeof loader>("root")?.nonce;
   return (
     <html lang="en">
       <head>
@@ -16,8 +21,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
@@ -30,7 +35,8 @@ export default function App() {
 export function ErrorBoundary() {
   const error = useRouteError();
   const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText || "Error"}` : "Something went wrong";
-  const detail = isRouteErrorResponse(error) ? String(error.data) : "Herald hit an unexpected error. Try again; if it keeps happening, check the server log.";
+  // Only sentences Herald wrote itself: a route error's text (masked by the server when unexpected), never an Error's message or stack.
+  const detail = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Herald hit an unexpected error. Try again; if it keeps happening, check the server log.";
   return (
     <main className="centered">
       <div className="card narrow">

@@ -1,13 +1,14 @@
 import { sql } from "drizzle-orm";
 import { createCampaign } from "../server/campaigns/campaigns";
-import { transitionCampaign } from "../server/campaigns/lifecycle";
+import { SEND_LANES, transitionCampaign } from "../server/campaigns/lifecycle";
 import { outboxTransport } from "../server/sending/outbox-transport";
 import { resendTransport } from "../server/sending/resend-transport";
 import { sendRun } from "../server/sending/send-run";
 import { createTemplate } from "../server/templates/templates";
 import type { Services } from "../server/services";
 import { startResendFake } from "../tests/fakes/resend";
-import { benchDatabase, fmt, report } from "./harness";
+import { benchDatabase, describeServer, engineServers, fmt, load, report, type BenchServer } from "./harness";
+import { physicalFloor } from "./floor";
 
 async function audience(services: Services, leads: number, listName: string) {
   const [list] = await services.db.execute<{ id: number }>(sql`insert into lists (name) values (${listName}) returning id`);
@@ -30,48 +31,89 @@ async function campaign(services: Services, listId: number, steps: number[], nam
   });
 }
 
+const SIZES = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
+/** The floor is timed over at most this many emails per size (its rate does not depend on how many follow). */
+const FLOOR_EMAILS = Number(process.env.BENCH_FLOOR_EMAILS ?? 100_000);
+
+/** PostgreSQL's CHECKPOINT between phases, so one phase's dirty pages are not written on the next one's clock. */
+async function checkpoint(services: Services) {
+  await services.db.execute(sql`checkpoint`).catch(() => {});
+}
+
+async function lanes(services: Services, campaignId: number, runId: number) {
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: SEND_LANES }, (_, i) => sendRun(services, outboxTransport, campaignId, runId, { workerId: `lane-${i}` })));
+  return { seconds: (performance.now() - t0) / 1000, sent: results.reduce((n, l) => n + l.sent, 0) };
+}
+
+interface ScaleRow { size: number; start1: number; start3: number; emails3: number; herald: number; heraldSeconds: number; sent: number; floor: number; floorEmails: number; load: string }
+
+/** One size on one server, in a database of its own: start N × 1, send it all, start N × 3, time the floor on that run. */
+async function scale(server: BenchServer, size: number): Promise<ScaleRow> {
+  const { services, close, url } = await benchDatabase(`engine_${size}`, {}, server);
+  try {
+    const listId = await audience(services, size, "scale");
+    // A list imported earlier has been vacuumed and analyzed by autovacuum by the time a campaign starts.
+    await services.db.execute(sql`vacuum analyze leads, list_members`);
+    await checkpoint(services);
+    const before = load();
+
+    const c1 = await campaign(services, listId, [0], "scale-1");
+    let t0 = performance.now();
+    const run1 = await transitionCampaign(services.db, c1.id, "start", { source: "cli" });
+    const start1 = (performance.now() - t0) / 1000;
+    await checkpoint(services);
+    const sent = await lanes(services, c1.id, run1.runId!);
+    if (sent.sent !== size) throw new Error(`Herald sent ${sent.sent} of ${size} emails`);
+
+    const c3 = await campaign(services, listId, [0, 3 * 1440, 7 * 1440], "scale-3");
+    t0 = performance.now();
+    const run3 = await transitionCampaign(services.db, c3.id, "start", { source: "cli" });
+    const start3 = (performance.now() - t0) / 1000;
+    await checkpoint(services);
+    const floor = await physicalFloor(url, c3.id, run3.runId!, Math.min(size, FLOOR_EMAILS), SEND_LANES);
+    return { size, start1, start3, emails3: run3.scheduled!, herald: sent.sent / sent.seconds, heraldSeconds: sent.seconds, sent: sent.sent, floor: floor.sent / floor.seconds, floorEmails: floor.sent, load: `${before} → ${load()}` };
+  } finally {
+    await close({ drop: true });
+  }
+}
+
 export async function engineBench() {
+  for (const server of await engineServers()) {
+    try {
+      console.log(`\n## engine — ${server.label}\n\n${await describeServer(server.url)}\n`);
+      await scaleTable(server);
+      await providerAndPause(server);
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+async function scaleTable(server: BenchServer) {
+  console.log(`| recipients | run start, 1 step | run start, 3 steps | Herald: outbox, ${SEND_LANES} lanes, events and counters | physical floor: one statement a batch | Herald / floor | machine load (1 min) |`);
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  const rows: ScaleRow[] = [];
+  for (const size of SIZES) {
+    const r = await scale(server, size);
+    rows.push(r);
+    console.log(`| ${fmt.format(r.size)} | ${fmt.format(r.start1)} s | ${fmt.format(r.start3)} s (${fmt.format(r.emails3)} emails) | ${fmt.format(r.herald)} emails/s (${fmt.format(r.sent)} in ${fmt.format(r.heraldSeconds)} s) | ${fmt.format(r.floor)} emails/s (first ${fmt.format(r.floorEmails)}) | ${Math.round((100 * r.herald) / r.floor)} % | ${r.load} |`);
+  }
+  const rates = rows.map((r) => r.herald);
+  const spread = rates.length ? Math.round((100 * (Math.max(...rates) - Math.min(...rates))) / Math.max(...rates)) : 0;
+  const million = rows.find((r) => r.size === 1_000_000);
+  console.log(`\nTargets: ≥ 3,000 emails/s at every size (lowest ${fmt.format(Math.min(...rates))}); sizes within 20 % of each other (spread ${spread} %); ≥ 50 % of the floor (lowest ${Math.min(...rows.map((r) => Math.round((100 * r.herald) / r.floor)))} %)` +
+    (million ? `; 1,000,000 × 1 started in ≤ 30 s (${fmt.format(million.start1)} s), × 3 in ≤ 90 s (${fmt.format(million.start3)} s).` : "."));
+  console.log("Each size in a fresh database; CHECKPOINT between phases; the floor writes what Herald writes per batch (claim, outbox message, sent event, recipient, daily stats, run and campaign counters) as one hand-written statement per batch of 100, committed, on the same number of connections.");
+}
+
+async function providerAndPause(server: BenchServer) {
   const rows: Array<[string, string, string]> = [];
 
-  // 1. Start a run of 100,000 recipients × 3 steps.
-  {
-    const { services, close } = await benchDatabase("engine_start");
-    const listId = await audience(services, 100_000, "start");
-    const c = await campaign(services, listId, [0, 3 * 1440, 7 * 1440], "start-bench");
-    const t0 = performance.now();
-    const run = await transitionCampaign(services.db, c.id, "start", { source: "cli" });
-    const seconds = (performance.now() - t0) / 1000;
-    rows.push(["start a run: 100,000 recipients × 3 steps", `${fmt.format(seconds)} s for ${fmt.format(run.scheduled!)} scheduled emails`, "≤ 10 s"]);
-    await close();
-  }
-
-  // 2. Outbox transport throughput, two lanes, events and counters included.
-  {
-    const { services, close } = await benchDatabase("engine_outbox");
-    const listId = await audience(services, 30_000, "outbox");
-    const c = await campaign(services, listId, [0], "outbox-bench");
-    const { runId } = await transitionCampaign(services.db, c.id, "start", { source: "cli" });
-    const t0 = performance.now();
-    const lanes = await Promise.all(["a", "b"].map((w) => sendRun(services, outboxTransport, c.id, runId!, { workerId: w })));
-    const seconds = (performance.now() - t0) / 1000;
-    const sent = lanes.reduce((n, l) => n + l.sent, 0);
-    rows.push(["outbox transport, 2 lanes, with events and counters", `${fmt.format(sent / seconds)} emails/s (${fmt.format(sent)} in ${fmt.format(seconds)} s)`, "≥ 3,000 emails/s"]);
-    // A second campaign in the same database: statistics now describe the first one.
-    const list2 = await audience(services, 30_000, "outbox2");
-    const c2 = await campaign(services, list2, [0], "outbox-bench-2");
-    const run2 = await transitionCampaign(services.db, c2.id, "start", { source: "cli" });
-    const t1 = performance.now();
-    const lanes2 = await Promise.all(["a", "b"].map((w) => sendRun(services, outboxTransport, c2.id, run2.runId!, { workerId: w })));
-    const seconds2 = (performance.now() - t1) / 1000;
-    const sent2 = lanes2.reduce((n, l) => n + l.sent, 0);
-    rows.push(["outbox transport, a second campaign in the same database", `${fmt.format(sent2 / seconds2)} emails/s (${fmt.format(sent2)} in ${fmt.format(seconds2)} s)`, "≥ 3,000 emails/s"]);
-    await close();
-  }
-
-  // 3. Resend fake limited to R requests/s: steady state, from the first accepted batch to the last.
+  // Resend fake limited to R requests/s: steady state, from the first accepted batch to the last.
   for (const rps of [2, 5]) {
     const fake = await startResendFake({ rps });
-    const { services, close } = await benchDatabase(`engine_resend_${rps}`, { RESEND_RPS: String(rps), RESEND_API_KEY: fake.apiKey });
+    const { services, close } = await benchDatabase(`engine_resend_${rps}`, { RESEND_RPS: String(rps), RESEND_API_KEY: fake.apiKey }, server);
     const listId = await audience(services, rps * 100 * 12, "resend");
     const c = await campaign(services, listId, [0], "resend-bench");
     const { runId } = await transitionCampaign(services.db, c.id, "start", { source: "cli" });
@@ -85,10 +127,10 @@ export async function engineBench() {
     await fake.close();
   }
 
-  // 4. Pause latency: from the pause commit to the last provider call.
+  // Pause latency: from the pause commit to the last provider call.
   {
     const fake = await startResendFake({ rps: 50, latencyMs: 150 });
-    const { services, close } = await benchDatabase("engine_pause", { RESEND_RPS: "50" });
+    const { services, close } = await benchDatabase("engine_pause", { RESEND_RPS: "50" }, server);
     const listId = await audience(services, 20_000, "pause");
     const c = await campaign(services, listId, [0], "pause-bench");
     const { runId } = await transitionCampaign(services.db, c.id, "start", { source: "cli" });
@@ -111,5 +153,5 @@ export async function engineBench() {
     await close();
     await fake.close();
   }
-  report("engine (npm run bench -- engine)", rows);
+  report(`engine: provider pacing and pause — ${server.label}`, rows);
 }

@@ -1,5 +1,4 @@
 import { sql } from "drizzle-orm";
-import { importLegacyDailyStats } from "../server/stats/legacy-import";
 import { statsSeries } from "../server/stats/series";
 import { benchDatabase, fmt, percentile, report } from "./harness";
 
@@ -68,32 +67,6 @@ export async function statsBench() {
     rows.push(["same: global, 12 months by week, raw event log", `p95 ${fmt.format(raw52.p95)} ms`, "comparison"]);
     await close();
   }
-  {
-    const { services, close } = await benchDatabase("legacy");
-    const db = services.db;
-    // Shaped like the design note's table: 2.6 M rows, one per campaign per day, 93 % all zeros.
-    await db.execute(sql`create table legacy_daily_stats (id bigserial primary key, campaign_id bigint not null, stat_date date not null, sent int not null, opened int not null, replied int not null, positive_replies int not null, bounced int not null, clicked int not null)`);
-    await db.execute(sql`
-      insert into legacy_daily_stats (campaign_id, stat_date, sent, opened, replied, positive_replies, bounced, clicked)
-      select c, date '2019-01-01' + d,
-        case when active then 20 + (c * d) % 180 else 0 end,
-        case when active and (c + d) % 2 = 0 then 5 + (c + d) % 40 else 0 end,
-        case when active and (c + d) % 9 = 0 then 1 + d % 3 else 0 end,
-        case when active and (c + d) % 27 = 0 then 1 else 0 end,
-        case when active and (c + d) % 11 = 0 then 1 else 0 end,
-        case when active and (c + d) % 5 = 0 then 1 + c % 4 else 0 end
-      from generate_series(1, 1000) c, generate_series(0, 2599) d, lateral (select (hashint4(c * 7919 + d) & 1023) < 72 as active) a`);
-    await db.execute(sql`create index on legacy_daily_stats (campaign_id, stat_date)`);
-    await db.execute(sql`create index on legacy_daily_stats (stat_date)`);
-    await db.execute(sql`analyze legacy_daily_stats`);
-    const t0 = performance.now();
-    const r = await importLegacyDailyStats(db, "legacy_daily_stats");
-    const seconds = (performance.now() - t0) / 1000;
-    const mb = (b: number) => `${fmt.format(b / 1024 / 1024)} MB`;
-    rows.push(["legacy table → events: rows", `${fmt.format(r.sourceRows)} (${fmt.format((1 - r.nonZeroRows / r.sourceRows) * 100)} % all-zero) → ${fmt.format(r.events)} events (${fmt.format((1 - r.events / r.sourceRows) * 100)} % fewer); rollup: + ${fmt.format(r.dailyStatsRows)} daily-stats rows`, "≥ 90 % fewer"]);
-    rows.push(["legacy table → events: bytes with indexes", `${mb(r.bytesBefore)} → ${mb(r.eventBytes)} of events (${fmt.format((1 - r.eventBytes / r.bytesBefore) * 100)} % less); ${mb(r.bytesAfter)} with the rollups (${fmt.format((1 - r.bytesAfter / r.bytesBefore) * 100)} % less)`, "≥ 90 % less"]);
-    rows.push(["legacy import time and reconciliation", `${fmt.format(seconds)} s; ${r.mismatches} of ${fmt.format(r.reconciliation.length)} campaign totals differ`, "totals equal"]);
-    await close();
-  }
+  // The legacy import has its own suite: npm run bench -- legacy (bench/legacy.ts).
   report("stats (npm run bench -- stats)", rows);
 }

@@ -5,7 +5,6 @@ import { migrateDatabase } from "../db/migrate";
 import { loadConfig, type Config } from "../server/config";
 import { createLogger, type Logger } from "../server/lib/log";
 import { resolveSecret, type Services } from "../server/services";
-import { markConfiguredBases } from "../sync/run";
 
 export interface Booted {
   services: Services;
@@ -38,7 +37,6 @@ export async function boot(options: { migrate?: boolean; log?: Logger; poolSize?
   if (options.migrate !== false) await migrateDatabase(databaseUrl);
   const { db, close } = createDb(databaseUrl, { max: options.poolSize ?? 10 });
   const secret = await resolveSecret(db, config);
-  await markConfiguredBases({ config, db, log, secret });
   return {
     services: { config, db, log, secret },
     config,

@@ -1,3 +1,4 @@
+import { EmbeddedDatabaseError } from "../db/embedded";
 import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError, type Command } from "./command";
@@ -10,10 +11,11 @@ import { start } from "./commands/start";
 import { statsCommand } from "./commands/stats";
 import { airtableCheck, airtableInit, syncCommand } from "./commands/sync";
 import { userAdd } from "./commands/user-add";
+import { userDisable, userEnable, userSetPassword } from "./commands/user-manage";
 import { verifyCountersCommand } from "./commands/verify-counters";
 import { worker } from "./commands/worker";
 
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, syncCommand, airtableCheck, airtableInit, userAdd];
+const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, syncCommand, airtableCheck, airtableInit, userAdd, userSetPassword, userDisable, userEnable];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -52,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${helpText(command)}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof DomainError) {
+    if (error instanceof ConfigError || error instanceof DomainError || error instanceof EmbeddedDatabaseError) {
       console.error(error.message);
       return 1;
     }

@@ -2,13 +2,17 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
 
-export function createDb(url: string, options: { max?: number; applicationName?: string } = {}) {
+export function createDb(url: string, options: { max?: number; applicationName?: string; onQuery?: (query: string, params: unknown[]) => void } = {}) {
   const sql = postgres(url, {
     max: options.max ?? 10,
+    // Sees every statement with its parameters (tests use it to EXPLAIN the send path's real queries).
+    ...(options.onQuery ? { debug: (_connection: number, query: string, params: unknown[]) => options.onQuery!(query, params) } : {}),
     onnotice: () => {},
     // int8 (ids, counts) as JS numbers: exact far beyond any id or count Herald will hold.
     types: { int8: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-    connection: { application_name: options.applicationName ?? "herald" },
+    // jit off for every Herald session: its queries are short and index-driven, and on large tables their
+    // estimated cost crosses jit_above_cost, so a 2 ms query would spend 100+ ms compiling itself (decision 013).
+    connection: { application_name: options.applicationName ?? "herald", jit: "off" },
   });
   const db = drizzle(sql, { schema, casing: "snake_case" });
   return { sql, db, close: () => sql.end({ timeout: 5 }) };

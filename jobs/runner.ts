@@ -1,7 +1,10 @@
 import { parseCrontab, run, Logger as WorkerLogger, type Runner } from "graphile-worker";
+import { kickSending } from "../server/sending/schedule";
 import type { Services } from "../server/services";
 import { crontab } from "./crontab";
 import { createTaskList } from "./index";
+
+const KICK_EVERY_MS = 5_000;
 
 export interface WorkerHandle {
   state(): "running" | "stopped";
@@ -26,11 +29,18 @@ export async function startWorker(services: Services, databaseUrl: string, optio
     logger,
   });
   log.info("worker started", { concurrency: options.concurrency });
+  // Resume at once after a restart (a dead predecessor's lanes and batches are taken over now, not at the next
+  // minute), and keep checking every few seconds so a lane whose worker died elsewhere is back within its lease.
+  const kick = () => kickSending(services).catch((error) => log.warn("kick-sending failed", { error: String(error) }));
+  await kick();
+  const kicker = setInterval(() => void kick(), KICK_EVERY_MS);
+  kicker.unref();
   return {
     state: () => (stopped ? "stopped" : "running"),
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(kicker);
       await runner.stop();
     },
   };

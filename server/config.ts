@@ -6,23 +6,38 @@ const bool = z
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 
+/** `whsec_` followed by a base64 key of at least 16 bytes: an empty or stub key would make any signature "valid". */
+function validWebhookSecret(value: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value.trim());
+  return !!m && Buffer.from(m[1]!, "base64").length >= 16;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  /** Unset: 127.0.0.1 with the embedded database (a laptop demo), 0.0.0.0 with DATABASE_URL. */
+  HOST: optionalString,
   PUBLIC_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
   HERALD_DATA_DIR: z.string().default(".herald"),
   HERALD_EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-  HERALD_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32, "must be at least 32 characters").optional()),
+  HERALD_SECRET: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().min(32, "must be at least 32 characters").refine((v) => new Set(v).size >= 5 && !/\s/.test(v), "must be random (e.g. `openssl rand -base64 32`), without spaces").optional(),
+  ),
+  /** Demo data: on by default only for the embedded database on a fresh install. HERALD_DEMO is the short name. */
   HERALD_DEMO_DATA: bool.optional(),
+  HERALD_DEMO: bool.optional(),
   HERALD_IN_PROCESS_WORKER: bool.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SEND_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: optionalUrl,
   RESEND_RPS: z.coerce.number().positive().max(1000).default(2),
-  RESEND_WEBHOOK_SECRET: optionalString,
+  RESEND_WEBHOOK_SECRET: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().refine(validWebhookSecret, "must be the whsec_… signing secret from Resend's webhook page (the key after whsec_ is missing or too short)").optional(),
+  ),
   AIRTABLE_TOKEN: optionalString,
   AIRTABLE_ENDPOINT_URL: optionalUrl,
   AIRTABLE_CONTROL_BASE_ID: optionalString,
@@ -36,6 +51,8 @@ export type Env = z.infer<typeof schema>;
 
 export interface Config extends Env {
   publicUrl: string;
+  /** HERALD_DEMO or HERALD_DEMO_DATA when set; undefined means "the default for this kind of database". */
+  demo: boolean | undefined;
   transport: "resend" | "outbox";
   airtable: "on" | "off";
 }
@@ -64,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...e,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    demo: e.HERALD_DEMO ?? e.HERALD_DEMO_DATA,
     transport: e.RESEND_API_KEY ? "resend" : "outbox",
     airtable: e.AIRTABLE_TOKEN ? "on" : "off",
   };

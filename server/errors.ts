@@ -16,3 +16,16 @@ export class ValidationFailed extends DomainError {
 export class Conflict extends DomainError {}
 export class Unauthorized extends DomainError {}
 export class Forbidden extends DomainError {}
+/** Sign-in refused while an account or address is locked after repeated failures. */
+export class TooManyAttempts extends DomainError {
+  constructor(message: string, public readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+/** A short reference that ties a masked "Something went wrong" to its log line. */
+export function errorRef(): string {
+  return Math.random().toString(36).slice(2, 8).toUpperCase().padEnd(6, "0");
+}
+
+export const somethingWentWrong = (ref: string) => `Something went wrong (ref ${ref}). Try again; if it keeps happening, tell your admin this reference.`;

@@ -1,12 +1,9 @@
 import Airtable from "airtable";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
-import { block, reserve, sleep } from "../server/sending/rate-limit";
+import { Pacer, sleep } from "./pacer";
 
-/** Airtable allows 5 requests/s per base; the pacer leaves a little air for clock and network jitter. */
-const REQUESTS_PER_SECOND = 4.8;
-const PENALTY_MS = 30_000;
-const MAX_WRITE = 10;
+export const MAX_WRITE = 10;
 
 /** The request may succeed later (429, 5xx, network, outage): keep the work and retry with backoff. */
 export class AirtableUnavailable extends Error {
@@ -35,21 +32,27 @@ interface SdkError {
   statusCode?: number | null;
 }
 
+/** One record of a write: by Airtable id once Herald knows it, else created or upserted on the merge fields. */
+export interface WriteRecord {
+  id?: string;
+  fields: Record<string, unknown>;
+}
+
 /**
  * One base, through the `airtable` SDK with its own retries off
- * (`noRetryIfRateLimited`): every request first reserves a slot of the base's
- * cluster-wide rate (rate_limits, shared by all worker processes), a 429 makes
- * every process wait 30 s, 5xx and network errors are retried twice with
- * backoff, writes go in chunks of 10.
+ * (`noRetryIfRateLimited`): every request waits for a place in the base's
+ * window (sync/pacer.ts, shared by all processes), a 429 makes every process
+ * wait 30 s, 5xx and network errors are retried twice with backoff. Writes
+ * take at most 10 records; callers chunk (and isolate failures).
  */
 export class AirtableBase {
   private readonly base: ReturnType<Airtable["base"]>;
-  private readonly key: string;
+  private readonly pacer: Pacer;
 
   constructor(private readonly db: Executor, private readonly options: { token: string; endpointUrl?: string; baseId: string; timeoutMs?: number }) {
     const airtable = new Airtable({ apiKey: options.token, endpointUrl: options.endpointUrl, noRetryIfRateLimited: true, requestTimeout: options.timeoutMs ?? 30_000 });
     this.base = airtable.base(options.baseId);
-    this.key = `airtable:${options.baseId}`;
+    this.pacer = new Pacer(db, `airtable:${options.baseId}`);
   }
 
   get id() {
@@ -58,14 +61,13 @@ export class AirtableBase {
 
   private async paced<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await sleep(await reserve(this.db, this.key, REQUESTS_PER_SECOND));
       try {
-        return await call();
+        return await this.pacer.run(call);
       } catch (raw) {
         const error = raw as SdkError;
         const status = error.statusCode ?? null;
         if (status === 429) {
-          await block(this.db, this.key, PENALTY_MS);
+          await this.pacer.block();
           throw new AirtableUnavailable("Airtable rate limit reached: waiting 30 s", true);
         }
         if (status === null || status >= 500) {
@@ -100,18 +102,23 @@ export class AirtableBase {
     return out;
   }
 
-  /** Upserts on the given fields, 10 records a request; answers the records as Airtable has them now. */
-  async upsert(table: string, records: Array<Record<string, unknown>>, mergeOn: string[]): Promise<AirtableRecord[]> {
-    const out: AirtableRecord[] = [];
-    for (let i = 0; i < records.length; i += MAX_WRITE) {
-      const chunk = records.slice(i, i + MAX_WRITE);
-      const res = await this.request<{ records: AirtableRecord[] }>({
-        method: "PATCH", path: `/${encodeURIComponent(table)}`,
-        body: { records: chunk.map((fields) => ({ fields })), performUpsert: { fieldsToMergeOn: mergeOn }, typecast: true },
-      });
-      out.push(...res.records);
-    }
-    return out;
+  /**
+   * One write request of at most 10 records: records with an id are updated
+   * in place (PATCH), the others upserted on `mergeOn` (or created when
+   * mergeOn is empty). All or nothing, like Airtable. Answers the records as
+   * written, in order.
+   */
+  async write(table: string, records: WriteRecord[], mergeOn: string[] = []): Promise<AirtableRecord[]> {
+    if (records.length > MAX_WRITE) throw new Error(`at most ${MAX_WRITE} records a write`);
+    const byId = records.every((r) => r.id);
+    if (!byId && records.some((r) => r.id)) throw new Error("a write either addresses records by id or upserts them, not both");
+    const body = byId
+      ? { records: records.map((r) => ({ id: r.id, fields: r.fields })), typecast: true }
+      : mergeOn.length
+        ? { records: records.map((r) => ({ fields: r.fields })), performUpsert: { fieldsToMergeOn: mergeOn }, typecast: true }
+        : { records: records.map((r) => ({ fields: r.fields })), typecast: true };
+    const res = await this.request<{ records: AirtableRecord[] }>({ method: byId || mergeOn.length ? "PATCH" : "POST", path: `/${encodeURIComponent(table)}`, body });
+    return res.records;
   }
 
   /** The Meta API (not covered by the SDK): same pacing, plain fetch. */

@@ -1,5 +1,5 @@
 import type { AirtableBase } from "./client";
-import type { TableSpec } from "./schema";
+import { COMPUTED_TYPES, type TableSpec } from "./schema";
 
 interface MetaTable {
   id: string;
@@ -11,9 +11,11 @@ export interface SchemaProblem {
   table: string;
   field?: string;
   problem: string;
+  /** A field Herald does not need, that only a person can add: a hint, not a failure. */
+  optional?: boolean;
 }
 
-/** Names every table and field the base lacks, or has with the wrong type. */
+/** Names every table and field the base lacks, or has with the wrong type (wrong types always count, optional or not). */
 export async function checkSchema(base: AirtableBase, spec: TableSpec[]): Promise<SchemaProblem[]> {
   const { tables } = await base.meta<{ tables: MetaTable[] }>("GET", "");
   const problems: SchemaProblem[] = [];
@@ -25,35 +27,52 @@ export async function checkSchema(base: AirtableBase, spec: TableSpec[]): Promis
     }
     for (const field of want.fields) {
       const f = have.fields.find((x) => x.name === field.name);
-      if (!f) problems.push({ table: want.name, field: field.name, problem: `field "${field.name}" (${field.type}) is missing from "${want.name}"` });
-      else if (f.type !== field.type) problems.push({ table: want.name, field: field.name, problem: `field "${field.name}" in "${want.name}" is ${f.type}, Herald needs ${field.type}` });
+      if (!f && field.manual) problems.push({ table: want.name, field: field.name, optional: true, problem: `optional field "${field.name}" is not there. ${field.manual}.` });
+      else if (!f) problems.push({ table: want.name, field: field.name, problem: `field "${field.name}" (${field.type}) is missing from "${want.name}"` });
+      else if (f.type !== field.type) problems.push({ table: want.name, field: field.name, problem: `field "${field.name}" in "${want.name}" is ${f.type}, Herald needs ${field.type}: change its type in Airtable (or rename it and run \`herald airtable init\` again)` });
     }
   }
   return problems;
 }
 
-/** Creates what is missing through the Meta API; answers what it created. */
-export async function initSchema(base: AirtableBase, spec: TableSpec[]): Promise<string[]> {
-  const created: string[] = [];
+export interface InitResult {
+  created: string[];
+  /** Exact steps a person must take (fields the Meta API cannot create). */
+  manual: string[];
+  /** Existing fields of the wrong type: init cannot fix them and fails. */
+  wrong: string[];
+}
+
+/**
+ * Creates what is missing through the Meta API, never a computed field type
+ * (real Airtable refuses them); names the manual steps and the fields of the
+ * wrong type.
+ */
+export async function initSchema(base: AirtableBase, spec: TableSpec[]): Promise<InitResult> {
+  const result: InitResult = { created: [], manual: [], wrong: [] };
   const { tables } = await base.meta<{ tables: MetaTable[] }>("GET", "");
-  const toApi = (field: TableSpec["fields"][number], table: { fields: Array<{ id: string; name: string }> }) => {
-    if (field.type !== "lastModifiedTime") return field;
-    const names = (field.options?.referencedFieldNames as string[] | undefined) ?? [];
-    return { name: field.name, type: field.type, options: { referencedFieldIds: names.map((n) => table.fields.find((f) => f.name === n)?.id).filter(Boolean) } };
-  };
+  const creatable = (f: TableSpec["fields"][number]) => !f.manual && !COMPUTED_TYPES.includes(f.type);
+  const plain = (f: TableSpec["fields"][number]) => ({ name: f.name, type: f.type, ...(f.options ? { options: f.options } : {}) });
   for (const want of spec) {
     let table = tables.find((t) => t.name === want.name);
     if (!table) {
-      const plain = want.fields.filter((f) => f.type !== "lastModifiedTime");
-      table = await base.meta<MetaTable>("POST", "", { name: want.name, fields: plain });
-      created.push(`table "${want.name}"`);
+      table = await base.meta<MetaTable>("POST", "", { name: want.name, fields: want.fields.filter(creatable).map(plain) });
+      result.created.push(`table "${want.name}"`);
     }
     for (const field of want.fields) {
-      if (table.fields.some((f) => f.name === field.name)) continue;
-      const made = await base.meta<{ id: string; name: string; type: string }>("POST", `/${table.id}/fields`, toApi(field, table));
+      const have = table.fields.find((f) => f.name === field.name);
+      if (have) {
+        if (have.type !== field.type) result.wrong.push(`field "${field.name}" in "${want.name}" is ${have.type}, Herald needs ${field.type}: change its type in Airtable`);
+        continue;
+      }
+      if (!creatable(field)) {
+        result.manual.push(field.manual ?? `In "${want.name}" add a field "${field.name}" of type ${field.type}`);
+        continue;
+      }
+      const made = await base.meta<{ id: string; name: string; type: string }>("POST", `/${table.id}/fields`, plain(field));
       table.fields.push(made);
-      created.push(`field "${field.name}" in "${want.name}"`);
+      result.created.push(`field "${field.name}" in "${want.name}"`);
     }
   }
-  return created;
+  return result;
 }

@@ -3,7 +3,12 @@ export interface FieldSpec {
   name: string;
   type: string;
   options?: Record<string, unknown>;
+  /** Optional, and only a person can add it (the Meta API refuses computed types): `airtable init` prints how. */
+  manual?: string;
 }
+
+/** Field types the Meta API refuses to create (computed fields); a person can still add them in the UI. */
+export const COMPUTED_TYPES = ["autoNumber", "button", "count", "createdBy", "createdTime", "externalSyncSource", "formula", "lastModifiedBy", "lastModifiedTime", "multipleLookupValues", "rollup"];
 export interface TableSpec {
   name: string;
   fields: FieldSpec[];
@@ -27,8 +32,8 @@ export const controlBase: TableSpec[] = [{
     { name: "Name", type: "singleLineText" },
     count("Herald ID"),
     { name: "Status", type: "singleSelect", options: { choices: AIRTABLE_STATUSES.map((name) => ({ name })) } },
-    // When Status last changed, from either side: decides conflicts. Created after Status (it refers to it).
-    { name: "Status Changed", type: "lastModifiedTime", options: { referencedFieldNames: ["Status"] } }, // sent as referencedFieldIds
+    // For people only: Herald decides conflicts with LAST_MODIFIED_TIME({Status}) in a filter, which needs no field.
+    { name: "Status Changed", type: "lastModifiedTime", manual: 'In the Campaigns table add a field "Status Changed" of type "Last modified time", set to "Specific fields" → Status (optional: it shows ops when Status last changed; Herald does not need it)' },
     count("Run"),
     ...metrics,
     dateTime("Last Run At"),
@@ -39,9 +44,12 @@ export const controlBase: TableSpec[] = [{
 }];
 
 export const performanceBase: TableSpec[] = [
-  { name: CAMPAIGN_KPIS_TABLE, fields: [{ name: "Key", type: "singleLineText" }, count("Herald ID"), { name: "Campaign", type: "singleLineText" }, { name: "Date", type: "date", options: { dateFormat: { name: "iso" } } }, ...metrics] },
-  { name: GLOBAL_KPIS_TABLE, fields: [{ name: "Date", type: "singleLineText" }, ...metrics] },
+  { name: CAMPAIGN_KPIS_TABLE, fields: [{ name: "Key", type: "singleLineText" }, count("Herald ID"), { name: "Campaign", type: "singleLineText" }, { name: "Date", type: "date", options: { dateFormat: { name: "iso" } } }, ...metrics, count("Positive Replies")] },
+  { name: GLOBAL_KPIS_TABLE, fields: [{ name: "Date", type: "singleLineText" }, ...metrics, count("Positive Replies")] },
 ];
 
 const herald: Record<string, AirtableStatus> = { draft: "Draft", scheduled: "Scheduled", running: "Active", paused: "Paused", completed: "Completed", cancelled: "Cancelled", failed: "Failed" };
+/** The Control fields Herald owns besides Status: an edit to any of them is undone by the next round. */
+export const CONTROL_READ_ONLY = ["Herald ID", "Name", "Run", "Sent", "Delivered", "Failed", "Opened", "Clicked", "Replied", "Bounced", "Unsubscribed", "Open Rate", "Click Rate", "Reply Rate", "Bounce Rate", "Last Run At", "Last Run Result"];
+
 export const toAirtableStatus = (status: string): AirtableStatus => herald[status] ?? "Draft";

@@ -33,7 +33,7 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
   const busy = useNavigation().state === "submitting";
   const shown = kind === "broadcast" ? steps.slice(0, 1) : steps;
   return (
-    <Form method="post" className="stack">
+    <Form method="post" className="stack" id="campaign-form">
       {version !== undefined ? <input type="hidden" name="version" value={version} /> : null}
       {error ? <p role="alert" className="error">{error}</p> : null}
       <fieldset className="grid">

@@ -1,7 +1,4 @@
-import { useRevalidator } from "@remix-run/react";
-import { useEffect, useState } from "react";
 import { fmtInt } from "../lib/format";
-import { trpc } from "../lib/trpc.client";
 
 export interface RunNumbers {
   runNumber: number;
@@ -11,30 +8,23 @@ export interface RunNumbers {
   failed: number;
 }
 
-/** The current run's progress; polls the tRPC API every 3 s while the run is live and refreshes the page when it ends. */
-export function RunProgress({ campaignId, initial }: { campaignId: number; initial: RunNumbers }) {
-  const [run, setRun] = useState(initial);
-  const { revalidate } = useRevalidator();
-  useEffect(() => setRun(initial), [initial]);
-  const live = run.status === "SENDING" || run.status === "SCHEDULED";
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(async () => {
-      if (document.visibilityState !== "visible") return;
-      const c = await trpc.campaigns.get.query({ campaignId }).catch(() => null);
-      if (!c?.currentRun) return;
-      setRun(c.currentRun);
-      if (c.currentRun.status !== run.status) revalidate();
-    }, 3000);
-    return () => clearInterval(timer);
-  }, [live, campaignId, run.status, revalidate]);
+export interface StepProgress {
+  stepNumber: number;
+  total: number;
+  sent: number;
+  failed: number;
+  waiting: number;
+}
+
+/** The current run's progress, from the page's own data: the page refreshes everything at once (useLivePage). */
+export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: StepProgress[]; live: boolean }) {
   const done = run.sent + run.failed;
   const pct = run.scheduledCount ? Math.round((done / run.scheduledCount) * 100) : 0;
   return (
     <div className="card stack" aria-live="polite">
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h2>Run {run.runNumber} progress</h2>
-        {live ? <span className="muted small">updates every 3 s</span> : null}
+        {live ? <span className="muted small">this page updates every 3 s</span> : null}
       </div>
       <progress max={run.scheduledCount || 1} value={done} style={{ width: "100%", height: 12 }} aria-label={`Run ${run.runNumber}: ${pct}% done`} />
       <div className="row small">
@@ -43,6 +33,12 @@ export function RunProgress({ campaignId, initial }: { campaignId: number; initi
         <span><strong>{fmtInt(Math.max(0, run.scheduledCount - done))}</strong> remaining of {fmtInt(run.scheduledCount)} scheduled</span>
         <span className="muted">{pct}%</span>
       </div>
+      {steps && steps.length > 1 ? (
+        <table className="data small" aria-label="Progress per step">
+          <thead><tr><th scope="col">Step</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Waiting</th><th scope="col" className="num">Of</th></tr></thead>
+          <tbody>{steps.map((s) => <tr key={s.stepNumber}><td>Step {s.stepNumber}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.failed)}</td><td className="num">{fmtInt(s.waiting)}</td><td className="num">{fmtInt(s.total)}</td></tr>)}</tbody>
+        </table>
+      ) : null}
     </div>
   );
 }

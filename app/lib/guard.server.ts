@@ -2,12 +2,13 @@ import { redirect } from "@remix-run/node";
 
 interface TRPCErrorLike extends Error {
   code: string;
+  cause?: unknown;
 }
 /** Duck-typed: the Remix bundle and the server may hold different copies of @trpc/server. */
 const isTRPCError = (e: unknown): e is TRPCErrorLike => e instanceof Error && e.name === "TRPCError" && "code" in e;
 
 const status: Partial<Record<string, number>> = {
-  NOT_FOUND: 404, FORBIDDEN: 403, BAD_REQUEST: 400, CONFLICT: 409, UNAUTHORIZED: 401,
+  NOT_FOUND: 404, FORBIDDEN: 403, BAD_REQUEST: 400, CONFLICT: 409, UNAUTHORIZED: 401, TOO_MANY_REQUESTS: 429,
 };
 
 /** Runs a loader's tRPC calls; no session sends the user to sign in, other errors become HTTP responses. */
@@ -20,27 +21,54 @@ export async function guarded<T>(request: Request, fn: () => Promise<T>): Promis
         const url = new URL(request.url);
         throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
       }
+      // Unexpected errors arrive already masked as "Something went wrong (ref …)" by server/trpc/init.ts.
       throw new Response(error.message, { status: status[error.code] ?? 500 });
     }
     throw error;
   }
 }
 
+/** Input the router's schema refused carries zod issues: say them as sentences, never as raw JSON. */
+function sentences(error: TRPCErrorLike): string {
+  const issues = (error.cause as { issues?: Array<{ message: string }> } | undefined)?.issues;
+  if (!Array.isArray(issues) || !issues.length) return error.message;
+  return [...new Set(issues.map((i) => i.message.replace(/\.?$/, ".")))].join(" ");
+}
+
+export type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; code: string; retryAfterSeconds?: number };
+
 /** For actions: a refused mutation becomes a message on the page instead of an error page. */
-export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string; fieldErrors?: Record<string, string[]> }> {
+export async function attempt<T>(fn: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
     if (isTRPCError(error)) {
-      if (error.code === "INTERNAL_SERVER_ERROR") throw error;
-      return { ok: false, error: error.message };
+      if (error.code === "INTERNAL_SERVER_ERROR") throw new Response(error.message, { status: 500 });
+      const cause = error.cause as { retryAfterSeconds?: unknown } | undefined;
+      const retryAfterSeconds = typeof cause?.retryAfterSeconds === "number" ? cause.retryAfterSeconds : undefined;
+      return { ok: false, error: sentences(error), code: error.code, retryAfterSeconds };
     }
     throw error;
   }
 }
 
-/** Only same-site paths: `next` must not become an open redirect. */
+const BASE = "http://herald.invalid";
+
+/**
+ * Only paths on Herald itself: `next` must not become an open redirect.
+ * Browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil` is
+ * `//evil`; such input is refused outright, then the URL is resolved the
+ * way a browser would and must stay on Herald's own origin.
+ */
 export function safeNext(next: string | null | undefined, fallback = "/campaigns"): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
-  return next;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
+  if (!next || !next.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, BASE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== BASE || next.startsWith("//")) return fallback;
+  return url.pathname + url.search + url.hash;
 }

@@ -4,5 +4,6 @@ import type { AppRouter } from "../../server/routers/root";
 
 /** The browser's typed client: same procedures, same session cookie. */
 export const trpc = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+  // The server refuses batches of more than 10 calls (server/trpc/http.ts, MAX_BATCH_SIZE).
+  links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 10 })],
 });

@@ -4,6 +4,7 @@ import { BarChart } from "../components/BarChart";
 import { Kpi } from "../components/Kpi";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
+import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction = () => [{ title: "Analytics · Herald" }];
 const granularities = ["day", "week", "month"] as const;
@@ -47,13 +48,13 @@ export default function Analytics() {
       </Form>
       <div className="kpis">
         <Kpi label="Sent" value={fmtInt(t.sent)} />
-        <Kpi label="Delivery rate" value={fmtPct(stats.rates.delivery)} hint={`${fmtInt(t.delivered)} delivered`} />
-        <Kpi label="Open rate (people)" value={fmtPct(stats.rates.open)} hint={`${fmtInt(t.unique_opened)} opened`} />
+        <Kpi label={RATE_LABELS.delivery} value={fmtPct(stats.rates.delivery)} hint={`${fmtInt(t.delivered)} delivered`} />
+        <Kpi label={RATE_LABELS.open} value={fmtPct(stats.rates.open)} hint={`${fmtInt(t.unique_opened)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}`} />
         <Kpi label="Machine opens" value={fmtPct(stats.rates.machineOpenShare)} hint={`${fmtInt(t.machine_opened)} of ${fmtInt(t.opened)} opens`} />
-        <Kpi label="Click rate" value={fmtPct(stats.rates.click)} hint={`click-to-open ${fmtPct(stats.rates.clickToOpen)}`} />
-        <Kpi label="Reply rate" value={fmtPct(stats.rates.reply)} hint={`${fmtInt(t.replied)} replied`} />
-        <Kpi label="Bounce rate" value={fmtPct(stats.rates.bounce)} />
-        <Kpi label="Unsubscribe rate" value={fmtPct(stats.rates.unsubscribe)} />
+        <Kpi label={RATE_LABELS.click} value={fmtPct(stats.rates.click)} hint={`click-to-open ${fmtPct(stats.rates.clickToOpen)}`} />
+        <Kpi label={RATE_LABELS.reply} value={fmtPct(stats.rates.reply)} hint={`${fmtInt(t.replied)} replied, ${fmtInt(t.positive_replies)} positive`} />
+        <Kpi label="Bounce rate (emails)" value={fmtPct(stats.rates.bounce)} />
+        <Kpi label={RATE_LABELS.unsubscribe} value={fmtPct(stats.rates.unsubscribe)} />
       </div>
       <div className="card stack">
         <h2>Sent and delivered</h2>
@@ -69,7 +70,7 @@ export default function Analytics() {
       </div>
       <div className="table-wrap">
         <table className="data">
-          <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">Open rate</th><th scope="col" className="num">Click rate</th></tr></thead>
+          <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
           <tbody>
             {stats.series.filter((s) => s.sent || s.delivered || s.opened || s.clicked || s.replied || s.bounced).map((s) => (
               <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.delivered)}</td><td className="num">{fmtInt(s.unique_opened)}</td><td className="num">{fmtInt(s.machine_opened)}</td><td className="num">{fmtInt(s.unique_clicked)}</td><td className="num">{fmtInt(s.replied)}</td><td className="num">{fmtInt(s.bounced)}</td><td className="num">{fmtPct(s.rates.open)}</td><td className="num">{fmtPct(s.rates.click)}</td></tr>

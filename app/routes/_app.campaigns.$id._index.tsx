@@ -1,11 +1,15 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ActionButton } from "../components/ConfirmForm";
 import { Kpi } from "../components/Kpi";
+import { PreflightForm } from "../components/PreflightForm";
+import { LegacyReceipt } from "../components/LegacyReceipt";
 import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
 import { fmtDate, fmtInt, fmtPct, fmtRelative } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
+import { useLivePage } from "../lib/live";
+import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.campaign.name ?? "Campaign"} · Herald` }];
 
@@ -17,11 +21,14 @@ const campaignId = (params: { id?: string }) => {
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const id = campaignId(params);
-  const [campaign, runs] = await guarded(request, () => Promise.all([context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id })]));
-  return json({ campaign, runs, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
+  const [campaign, runs, stepProgress, legacy] = await guarded(request, () => Promise.all([
+    context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id }), context.trpc.campaigns.stepProgress({ campaignId: id }),
+    context.trpc.stats.legacyReceipts({ campaignId: id }),
+  ]));
+  return json({ campaign, runs, stepProgress, legacy, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
 }
 
-const audiences = ["everyone", "failed", "not_opened", "not_clicked"] as const;
+const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed"] as const;
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const id = campaignId(params);
@@ -51,8 +58,10 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function CampaignPage() {
-  const { campaign: c, runs, canEdit, airtable } = useLoaderData<typeof loader>();
+  const { campaign: c, runs, stepProgress, legacy, canEdit, airtable } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const live = c.currentRun?.status === "SENDING" || c.currentRun?.status === "SCHEDULED";
+  useLivePage(live);
   const version = <input type="hidden" name="version" value={c.version} />;
   return (
     <section className="stack">
@@ -64,25 +73,30 @@ export default function CampaignPage() {
         </div>
         {canEdit ? (
           <div className="row" aria-label="Campaign actions">
-            {c.status === "draft" ? <ActionButton intent="start" label="Start" className="primary" confirm={`Start "${c.name}" now? Emails go out as scheduled.`}>{version}</ActionButton> : null}
+            {c.status === "draft" ? (
+              <PreflightForm campaignId={c.id} intent="start" title={`Start "${c.name}" now?`}>
+                {version}
+                <button type="submit" className="primary">Start</button>
+              </PreflightForm>
+            ) : null}
             {c.status === "running" || c.status === "scheduled" ? <ActionButton intent="pause" label="Pause">{version}</ActionButton> : null}
             {c.status === "paused" ? <ActionButton intent="resume" label="Resume" className="primary">{version}</ActionButton> : null}
             {c.status !== "completed" && c.status !== "cancelled" ? <ActionButton intent="cancel" label="Cancel" className="danger" confirm={`Cancel "${c.name}"? Emails not yet sent will never be sent.`}>{version}</ActionButton> : null}
             {["completed", "cancelled", "failed"].includes(c.status) ? (
-              <Form method="post" className="row" onSubmit={(e) => { if (!window.confirm("Start a new run of this campaign?")) e.preventDefault(); }}>
-                <input type="hidden" name="intent" value="rerun" />
+              <PreflightForm campaignId={c.id} intent="rerun" title={`Start run ${c.lifetimeRuns + 1} of "${c.name}"?`}>
                 {version}
                 <label className="inline small">
                   <span className="sr-only">Rerun for</span>
                   <select name="audience" aria-label="Rerun for">
                     <option value="everyone">Everyone in the audience</option>
                     <option value="failed">Only failed recipients</option>
-                    <option value="not_opened">Only those who did not open</option>
-                    <option value="not_clicked">Only those who did not click</option>
+                    <option value="not_opened">Only those mailed who did not open</option>
+                    <option value="not_clicked">Only those mailed who did not click</option>
+                    <option value="not_mailed">Only those not mailed yet</option>
                   </select>
                 </label>
                 <button type="submit" className="primary">Rerun</button>
-              </Form>
+              </PreflightForm>
             ) : null}
             <ActionButton intent="test" label="Send a test to me" />
             <Link className="button" to={`/campaigns/${c.id}/edit`}>Edit</Link>
@@ -93,14 +107,16 @@ export default function CampaignPage() {
 
       <div className="kpis">
         <Kpi label="Runs" value={fmtInt(c.lifetimeRuns)} />
-        <Kpi label="Sent (lifetime)" value={fmtInt(c.sent)} />
-        <Kpi label="Failed" value={fmtInt(c.failed)} />
-        <Kpi label="Open rate" value={fmtPct(c.rates.open)} hint={`${fmtInt(c.opened)} opened`} />
-        <Kpi label="Click rate" value={fmtPct(c.rates.click)} hint={`${fmtInt(c.clicked)} clicked`} />
-        <Kpi label="Replies" value={fmtInt(c.replied)} />
+        <Kpi label="Emails sent (lifetime)" value={fmtInt(c.sent)} hint={`to ${fmtInt(c.peopleSent)} people`} />
+        <Kpi label="Failed emails" value={fmtInt(c.failed)} />
+        <Kpi label={RATE_LABELS.open} value={fmtPct(c.rates.open)} hint={`${fmtInt(c.opened)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.click} value={fmtPct(c.rates.click)} hint={`${fmtInt(c.clicked)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.reply} value={fmtPct(c.rates.reply)} hint={`${fmtInt(c.replied)} replied`} />
       </div>
 
-      {c.currentRun ? <RunProgress campaignId={c.id} initial={c.currentRun} /> : null}
+      {c.currentRun ? <RunProgress run={c.currentRun} steps={stepProgress} live={live} /> : null}
+      {c.currentRun?.status === "SENDING" && c.provider.message ? <p className="card" role="status">{c.provider.message}</p> : null}
+      <LegacyReceipt receipts={legacy} />
 
       <div className="grid">
         <div className="card stack">
@@ -109,6 +125,7 @@ export default function CampaignPage() {
             {c.steps.map((s) => (
               <li key={s.stepNumber}>
                 <strong>{s.templateName}</strong> <span className="muted">“{s.subject}”</span>
+                {s.running && s.running.subject !== null && s.running.changed ? <div className="small notice">Run {c.currentRun?.runNumber} keeps the version it started with (“{s.running.subject}”); this edit applies to the next run.</div> : null}
                 <div className="muted small">{s.stepNumber === 1 ? (s.delayMinutes ? `${formatDelay(s.delayMinutes)} after the start` : "at the start") : s.delayMinutes ? `${formatDelay(s.delayMinutes)} after step ${s.stepNumber - 1}` : `right after step ${s.stepNumber - 1}`}{s.stopOnReply ? " · stops on reply" : ""}</div>
               </li>
             ))}
@@ -118,7 +135,7 @@ export default function CampaignPage() {
           <h2>Audience and schedule</h2>
           <dl className="facts">
             <dt>Lists</dt><dd>{c.audience.length ? c.audience.map((l) => `${l.name} (${fmtInt(l.members)})`).join(", ") : <span className="error">none chosen</span>}</dd>
-            <dt>From</dt><dd>{c.senders.length ? c.senders.map((s) => `${s.fromEmail} (${fmtInt(s.dailyCap)}/day)`).join(", ") : (c.fromName ? `${c.fromName} <${c.fromEmail}>` : c.fromEmail)}</dd>
+            <dt>From</dt><dd data-testid="from-out">{c.fromOut.join(", ")}{c.senders.length ? <div className="muted small">rotating across {c.senders.length === 1 ? "the sender identity" : `${c.senders.length} sender identities`} ({c.senders.map((s) => `${fmtInt(s.dailyCap)}/day`).join(", ")}); the address typed on the form is not used</div> : null}</dd>
             <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
             <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
             <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} emails a minute</dd>
@@ -142,7 +159,7 @@ export default function CampaignPage() {
         {runs.length ? (
           <div className="table-wrap">
             <table className="data">
-              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Open rate</th></tr></thead>
+              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>
@@ -155,6 +172,7 @@ export default function CampaignPage() {
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>
                     <td className="num">{fmtPct(r.rates.open)}</td>
+                    <td className="num">{fmtPct(r.rates.click)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
 import { fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
+import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction = () => [{ title: "Compare runs · Herald" }];
 
@@ -22,9 +23,9 @@ const rows = [
   ["Opened", (r: Run) => fmtInt(r.opened), (r: Run) => r.opened],
   ["Clicked", (r: Run) => fmtInt(r.clicked), (r: Run) => r.clicked],
   ["Replied", (r: Run) => fmtInt(r.replied), (r: Run) => r.replied],
-  ["Open rate", (r: Run) => fmtPct(r.rates.open), (r: Run) => r.rates.open ?? 0],
-  ["Click rate", (r: Run) => fmtPct(r.rates.click), (r: Run) => r.rates.click ?? 0],
-  ["Bounce rate", (r: Run) => fmtPct(r.rates.bounce), (r: Run) => -(r.rates.bounce ?? 0)],
+  [RATE_LABELS.open, (r: Run) => fmtPct(r.rates.open), (r: Run) => r.rates.open ?? 0],
+  [RATE_LABELS.click, (r: Run) => fmtPct(r.rates.click), (r: Run) => r.rates.click ?? 0],
+  [RATE_LABELS.bounce, (r: Run) => fmtPct(r.rates.bounce), (r: Run) => -(r.rates.bounce ?? 0)],
 ] as const;
 type Run = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["a"]>;
 

@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CampaignForm } from "../components/CampaignForm";
 import { instantToZoned, settingsFromForm, zonedToInstant } from "../lib/campaign-form.server";
@@ -19,9 +19,10 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
   const values = settingsFromForm(form);
   const result = await attempt(() => context.trpc.campaigns.update({
     campaignId, expectedVersion: Number(form.get("version")), settings: { ...values, startAt: zonedToInstant(values.startAt, values.timeZone) },
+    applyToCurrentRun: form.get("applyToCurrentRun") === "yes",
   }));
-  if (!result.ok) return json({ error: result.error }, { status: 400 });
-  return redirect(`/campaigns/${campaignId}`);
+  if (!result.ok) return json({ error: result.error, saved: null }, { status: 400 });
+  return json({ error: null, saved: result.value.applied });
 }
 
 export default function EditCampaign() {
@@ -31,6 +32,12 @@ export default function EditCampaign() {
     <section className="stack">
       <div className="muted small"><Link to={`/campaigns/${c.id}`}>{c.name}</Link> / edit</div>
       <h1>Edit {c.name}</h1>
+      {data?.saved ? <div role="status" className="notice"><p>Saved. {data.saved.filter((x) => x !== "Saved.").join(" ")}</p><p><Link to={`/campaigns/${c.id}`}>Back to the campaign</Link></p></div> : null}
+      {c.currentRun && ["SCHEDULED", "SENDING", "PAUSED"].includes(c.currentRun.status) ? (
+        <p className="card small">Run {c.currentRun.runNumber} is under way. Its steps, templates and audience stay as they were when it started; the throttle and the From apply at once.
+          {" "}<label className="inline"><input type="checkbox" name="applyToCurrentRun" value="yes" form="campaign-form" /> Apply a new sending window or time zone to run {c.currentRun.runNumber} too (its waiting emails move into the new window)</label>
+        </p>
+      ) : null}
       <CampaignForm
         options={{ templates, lists, senders }}
         error={data?.error}

@@ -4,6 +4,8 @@ import { Kpi } from "../components/Kpi";
 import { StatusBadge } from "../components/StatusBadge";
 import { fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
+import { useLivePage } from "../lib/live";
+import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Run ${data?.page.run.runNumber ?? ""} of ${data?.campaign.name ?? ""} · Herald` }];
 
@@ -30,6 +32,7 @@ export default function RunDetail() {
   const run = page.run;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  useLivePage(run.status === "SENDING" || run.status === "SCHEDULED");
   const link = (p: number) => { const n = new URLSearchParams(params); n.set("page", String(p)); return `?${n}`; };
   return (
     <section className="stack">
@@ -42,10 +45,10 @@ export default function RunDetail() {
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
         <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
-        <Kpi label="Sent" value={fmtInt(run.sent)} />
-        <Kpi label="Failed" value={fmtInt(run.failed)} />
-        <Kpi label="Open rate" value={fmtPct(run.rates.open)} />
-        <Kpi label="Click rate" value={fmtPct(run.rates.click)} />
+        <Kpi label="Emails sent" value={fmtInt(run.sent)} hint={`to ${fmtInt(run.peopleSent)} people`} />
+        <Kpi label="Failed emails" value={fmtInt(run.failed)} />
+        <Kpi label={RATE_LABELS.open} value={fmtPct(run.rates.open)} hint={`${fmtInt(run.opened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.click} value={fmtPct(run.rates.click)} hint={`${fmtInt(run.clicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
       </div>
       <div className="muted small">Emails: {Object.entries(run.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
       <Form method="get" className="toolbar" role="search">

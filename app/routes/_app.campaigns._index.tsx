@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
 import { fmtInt, fmtPct, fmtRelative } from "../lib/format";
 import { guarded } from "../lib/guard.server";
+import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction = () => [{ title: "Campaigns · Herald" }];
 
@@ -63,9 +64,9 @@ export default function Campaigns() {
                 <th scope="col">Campaign</th>
                 <th scope="col">Status</th>
                 <th scope="col">Current run</th>
-                <th scope="col" className="num">Lifetime sent</th>
-                <th scope="col" className="num">Open rate</th>
-                <th scope="col" className="num">Click rate</th>
+                <th scope="col" className="num">Emails sent (lifetime)</th>
+                <th scope="col" className="num">{RATE_LABELS.open}</th>
+                <th scope="col" className="num">{RATE_LABELS.click}</th>
                 <th scope="col">Last run</th>
               </tr>
             </thead>

@@ -56,11 +56,16 @@ export default function Leads() {
           {data?.error ? <p role="alert" className="error">{data.error}</p> : null}
           {r ? (
             <div role="status" className="stack">
-              <p className="notice">Imported into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtInt(r.duplicates)} duplicates in the file, {fmtInt(r.rejectedCount)} rejected.</p>
+              <p className={r.rejectedCount ? "error" : "notice"}>
+                Read {fmtInt(r.rows)} {r.rows === 1 ? "row" : "rows"} into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtInt(r.duplicates)} duplicates in the file, {fmtInt(r.rejectedCount)} rejected, {fmtInt(r.unchanged)} unchanged.
+                {r.rejectedCount ? ` ${fmtInt(r.rejectedCount)} ${r.rejectedCount === 1 ? "row was" : "rows were"} not imported: fix ${r.rejectedCount === 1 ? "it" : "them"} and import again.` : " Every row is in."}
+              </p>
+              {r.rejectedCount && r.importId ? <p><a className="button" href={`/leads/imports/${r.importId}/rejected.csv`} download>Download the rejected lines (CSV)</a></p> : null}
               {r.rejected.length ? (
                 <div className="table-wrap">
                   <table className="data"><thead><tr><th scope="col">Line</th><th scope="col">Why it was rejected</th></tr></thead>
-                    <tbody>{r.rejected.map((x) => <tr key={x.line + x.reason}><td className="num">{x.line}</td><td>{x.reason}</td></tr>)}</tbody></table>
+                    <tbody>{r.rejected.map((x) => <tr key={x.line}><td className="num">{x.line}</td><td>{x.reason}</td></tr>)}</tbody></table>
+                  {r.rejectedCount > r.rejected.length ? <p className="muted small" style={{ padding: ".5rem" }}>… and {fmtInt(r.rejectedCount - r.rejected.length)} more in the download.</p> : null}
                 </div>
               ) : null}
             </div>

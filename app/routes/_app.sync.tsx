@@ -44,6 +44,22 @@ export default function Sync() {
             <Kpi label="Waiting to push" value={fmtInt(b.queued)} hint={b.retrying ? `${fmtInt(b.retrying)} retrying` : "records"} />
           </div>
           {b.lastError ? <p className="error small">Last error {fmtRelative(b.lastErrorAt)}: {b.lastError}</p> : null}
+          {b.setAside.length ? (
+            <div className="table-wrap">
+              <h3>Set aside: Airtable refused these records (the others went through)</h3>
+              <table className="data">
+                <thead><tr><th scope="col">Record</th><th scope="col">Campaign</th><th scope="col">Reason</th><th scope="col">Next try</th></tr></thead>
+                <tbody>{b.setAside.map((a) => (
+                  <tr key={a.recordKey}>
+                    <td className="small"><code>{a.recordId ?? a.recordKey}</code></td>
+                    <td className="small">{a.campaignId ? <a href={`/campaigns/${a.campaignId}`}>{a.campaignName ?? `#${a.campaignId}`}</a> : "–"}</td>
+                    <td className="small">{a.reason}</td>
+                    <td className="small">{fmtRelative(a.retryAt)}</td>
+                  </tr>
+                ))}</tbody>
+              </table>
+            </div>
+          ) : null}
           {b.recent.length ? (
             <div className="table-wrap">
               <table className="data">

@@ -9,12 +9,19 @@ export const meta: MetaFunction = () => [{ title: "Template · Herald" }];
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const isNew = params.id === "new";
   const template = isNew ? { id: 0, name: "", subject: "", html: "<p>Hi {{first_name|there}},</p>\n", text: "Hi {{first_name|there}},\n" } : await guarded(request, () => context.trpc.templates.get({ id: Number(params.id) }));
-  return json({ template, isNew, canEdit: context.user?.role !== "viewer" });
+  const activeRuns = isNew ? [] : await guarded(request, () => context.trpc.templates.activeRuns({ id: Number(params.id) }));
+  const url = new URL(request.url);
+  return json({ template, isNew, activeRuns, saved: url.searchParams.has("saved"), applied: url.searchParams.get("applied"), canEdit: context.user?.role !== "viewer" });
 }
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const form = await request.formData();
   const draft = { subject: String(form.get("subject") ?? ""), html: String(form.get("html") ?? ""), text: String(form.get("text") ?? "") };
+  if (form.get("intent") === "apply-to-runs") {
+    const r = await attempt(() => context.trpc.templates.applyToActiveRuns({ id: Number(params.id) }));
+    if (!r.ok) return json({ preview: null, error: r.error }, { status: 400 });
+    return redirect(`/templates/${params.id}?applied=${r.value.steps}`);
+  }
   if (form.get("intent") === "preview") {
     const r = await attempt(() => context.trpc.templates.preview({ draft: { ...draft, subject: draft.subject || " ", html: draft.html || " " } }));
     return json(r.ok ? { preview: r.value, error: null } : { preview: null, error: r.error });
@@ -26,7 +33,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function TemplateEditor() {
-  const { template, isNew, canEdit } = useLoaderData<typeof loader>();
+  const { template, isNew, canEdit, activeRuns, saved: justSaved, applied } = useLoaderData<typeof loader>();
   const saved = useActionData<typeof action>();
   const preview = useFetcher<typeof action>();
   const [draft, setDraft] = useState({ subject: template.subject, html: template.html, text: template.text });
@@ -41,6 +48,19 @@ export default function TemplateEditor() {
       <h1>{isNew ? "New template" : template.name}</h1>
       <p className="muted small">Merge tags: <code>{"{{first_name|there}}"}</code> uses the fallback after <code>|</code> when the lead has no value; any CSV column is a tag too. Values are HTML-escaped.</p>
       {saved?.error ? <p role="alert" className="error">{saved.error}</p> : null}
+      {justSaved ? (
+        <div role="status" className="notice stack">
+          <p>Saved “{template.name}”. {activeRuns.length ? "Runs under way keep the version they started with; the next run of each campaign uses this one:" : "The next run of every campaign that uses it sends this version."}</p>
+          {activeRuns.length ? <ul className="small">{activeRuns.map((r) => <li key={`${r.campaign_id}-${r.run_id}-${r.step_number}`}>{r.campaign}, run {r.run_number}, step {r.step_number}</li>)}</ul> : null}
+          {activeRuns.length && canEdit ? (
+            <Form method="post" onSubmit={(e) => { if (!window.confirm("Change the emails these runs have not sent yet to this version?")) e.preventDefault(); }}>
+              <input type="hidden" name="intent" value="apply-to-runs" />
+              <button type="submit">Apply this version to those runs too</button>
+            </Form>
+          ) : null}
+        </div>
+      ) : null}
+      {applied !== null ? <p role="status" className="notice">Applied: {applied} running {applied === "1" ? "step now sends" : "steps now send"} this version to everyone not mailed that step yet.</p> : null}
       <div className="grid">
         <Form method="post" className="card stack">
           <label>Name<input name="name" defaultValue={template.name} required disabled={!canEdit} /></label>
@@ -52,9 +72,10 @@ export default function TemplateEditor() {
         <div className="card stack" aria-live="polite">
           <h2>Preview{p?.lead ? <span className="muted small"> for {p.lead.email}</span> : null}</h2>
           {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
-          {p ? (
+          {preview.data?.error ? null : p ? (
             <>
               <div><span className="muted small">Subject</span><div className="strong">{p.subject}</div></div>
+              {p.droppedLinks?.length ? <p role="alert" className="error">{p.droppedLinks.length === 1 ? "A link was" : `${p.droppedLinks.length} links were`} removed because only http(s) and mailto links are sent: {p.droppedLinks.join(", ")}</p> : null}
               <iframe className="email" title="HTML preview" sandbox="" srcDoc={p.html} />
               <pre className="preview small" style={{ whiteSpace: "pre-wrap" }}>{p.text}</pre>
             </>

@@ -25,7 +25,7 @@ export default function AppLayout() {
           {user.role === "admin" ? <NavLink to="/team">Team</NavLink> : null}
         </nav>
         <div className="who">
-          <span title={user.email}>{user.name || user.email}</span>
+          <NavLink to="/account" title={`${user.email}: your account`}>{user.name || user.email}</NavLink>
           <span className="role">{user.role}</span>
           <Form method="post" action="/logout">
             <button type="submit" className="link">Sign out</button>

@@ -1,14 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
-/** The browser's tRPC endpoint; same router and context as the loaders' createCaller. */
+/** The browser's tRPC endpoint; same router and context as the loaders' createCaller (server/trpc/http.ts). */
 function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: context.appRouter,
-    createContext: () => context.trpcContext,
-  });
+  return context.trpcHttp(request);
 }
 
 export const loader = handle;

@@ -26,7 +26,7 @@ export const importLeads: Command = {
       const started = Date.now();
       const report = await importLeadsCsv(app.services.db, createReadStream(file), { listName });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`Read ${n.format(report.rows)} rows in ${seconds} s into list "${report.list!.name}": ${n.format(report.created)} new leads, ${n.format(report.updated)} updated, ${n.format(report.duplicates)} duplicates in the file, ${n.format(report.rejectedCount)} rejected.`);
+      console.log(`Read ${n.format(report.rows)} rows in ${seconds} s into list "${report.list!.name}": ${n.format(report.created)} new leads, ${n.format(report.updated)} updated, ${n.format(report.duplicates)} duplicates in the file, ${n.format(report.rejectedCount)} rejected, ${n.format(report.unchanged)} unchanged.`);
       for (const r of report.rejected) console.error(`  line ${r.line}: ${r.reason}`);
       if (report.rejectedCount > report.rejected.length) console.error(`  … and ${n.format(report.rejectedCount - report.rejected.length)} more`);
       return report.rejectedCount ? 1 : 0;

@@ -1,8 +1,9 @@
-import { hostname } from "node:os";
 import { sql } from "drizzle-orm";
 import { findCampaignByName, getCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { dryRun } from "../../server/sending/dry-run";
+import { providerStatus } from "../../server/sending/health";
+import { workerIdFor } from "../../server/sending/lanes";
 import { sendRun } from "../../server/sending/send-run";
 import { createTransport } from "../../server/sending/transports";
 import { boot } from "../boot";
@@ -54,7 +55,7 @@ export const run: Command = {
       const bar = progressBar(total, `Run ${campaign.currentRun!.runNumber}`);
       bar.update(0);
       const result = await sendRun(services, createTransport(services.config), id, runId, {
-        workerId: `cli:${hostname()}:${process.pid}`,
+        workerId: workerIdFor("cli"),
         limit,
         onBatch: (p) => bar.update(p.sent + p.failed + p.skipped, `sent ${p.sent} · failed ${p.failed}`),
       });
@@ -71,6 +72,10 @@ export const run: Command = {
       }[result.outcome];
       console.log(`Sent ${n.format(result.sent)}, failed ${n.format(result.failed)}, skipped ${n.format(result.skipped)}. ${why}`);
       console.log(`Run ${after.currentRun!.runNumber} totals: ${n.format(after.currentRun!.sent)} sent, ${n.format(after.currentRun!.failed)} failed of ${n.format(after.currentRun!.scheduledCount)} scheduled.`);
+      const [unknown] = await services.db.execute<{ n: number }>(sql`select count(*)::int as n from scheduled_emails where campaign_id = ${id} and run_id = ${runId} and status = 'unknown'`);
+      if (unknown?.n) console.log(`${n.format(unknown.n)} emails have an unknown outcome: the provider may have accepted them; they are not counted as failed and "rerun failed" skips them.`);
+      const provider = await providerStatus(services.db);
+      if (provider.message) console.log(provider.message);
       return result.outcome === "failed" ? 1 : 0;
     } finally {
       await app.shutdown();

@@ -3,15 +3,15 @@ import type { Server } from "node:http";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
-import { DEMO_ADMIN, demoAdminStillDefault, seedDemoData } from "../../server/demo/seed";
 import { createHttpApp } from "../../server/http/app";
 import type { AirtableBase } from "../../sync/client";
-import { configuredBases, queueFullSync, schemaOf, type BaseName } from "../../sync/run";
+import { configuredBases, enableSync, schemaOf, type BaseName } from "../../sync/run";
 import { startAirtableServer } from "../../sync/sandbox/airtable-server";
 import { checkSchema, initSchema } from "../../sync/schema-check";
 import { boot } from "../boot";
 import type { Command } from "../command";
-import { untilSignal } from "../signals";
+import { prepareFirstRun } from "../first-run";
+import { stopInOrder, untilSignal } from "../signals";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -25,12 +25,14 @@ export const start: Command = {
     "Needs the Remix build: `npm start` builds it first (`npm run build`).",
   ],
   async run({ values }) {
+    const stopRequested = untilSignal(); // first: a Ctrl-C or hang-up during start-up still shuts down cleanly
     const started = Date.now();
     const buildPath = `${root}build/index.js`;
     if (!existsSync(buildPath)) {
       console.error("The web app is not built yet: run `npm run build` (npm start does it for you).");
       return 1;
     }
+    process.env.NODE_ENV ??= "production"; // NODE_ENV=development shows more in errors; it must be asked for
     const sandbox = await startSandboxIfAsked();
     const app = await boot();
     const { services, config } = app;
@@ -38,16 +40,15 @@ export const start: Command = {
       const bases = configuredBases(services);
       await initSchema(bases.control!, schemaOf("control"));
       await initSchema(bases.performance!, schemaOf("performance"));
-      await queueFullSync(services);
+      await enableSync(services);
       services.log.info(`Airtable sandbox on ${sandbox.url}: open it to see the mirror and play ops`);
     } else if (config.airtable === "on") {
       for (const [name, base] of Object.entries(configuredBases(services)) as Array<[BaseName, AirtableBase]>) {
         const problems = await checkSchema(base, schemaOf(name)).catch((error: Error) => [{ problem: `could not check: ${error.message}` }]);
-        for (const p of problems) services.log.warn(`Airtable ${name} base: ${p.problem} (run \`npx herald airtable init\`)`);
+        for (const p of problems.filter((x) => !("optional" in x && x.optional))) services.log.warn(`Airtable ${name} base: ${p.problem} (run \`npx herald airtable init\`)`);
       }
     }
-    const seeded = config.HERALD_DEMO_DATA !== false && (await seedDemoData(services.db));
-    if (seeded) services.log.info("Demo data created: leads, lists, templates and campaigns");
+    const firstRun = await prepareFirstRun(app);
 
     let worker: WorkerHandle | null = null;
     if (config.HERALD_IN_PROCESS_WORKER && !values["no-worker"]) {
@@ -63,25 +64,42 @@ export const start: Command = {
       },
       `${root}public`,
     );
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = http.listen(config.PORT, config.HOST, () => resolve(s));
+    const server: Server | null = await new Promise<Server>((resolve, reject) => {
+      const s = http.listen(config.PORT, config.HOST ?? (app.embedded ? "127.0.0.1" : "0.0.0.0"), () => resolve(s));
       s.once("error", reject);
+    }).catch((error: NodeJS.ErrnoException) => {
+      services.log.error(error.code === "EADDRINUSE" ? `Port ${config.PORT} is in use: stop what runs there or set PORT` : `Could not listen on ${config.HOST}:${config.PORT}`, { error: error.message });
+      return null;
     });
-    services.log.info(`Herald is ready on ${config.publicUrl}`, { startupMs: Date.now() - started, transport: config.transport, airtable: config.airtable, database: app.embedded ? "embedded" : "DATABASE_URL" });
-    if (await demoAdminStillDefault(services.db)) {
-      console.log(`\n  Sign in at ${config.publicUrl}/login as ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}\n  (demo account: change its password or add your own admin with \`npx herald user add\`)\n`);
+    if (!server) {
+      // Never listened: stop what did start, so nothing (the database above all) is left running.
+      await stopInOrder(services.log, [["worker", () => worker?.stop()], ["database", () => app.shutdown()], ["Airtable sandbox", () => sandbox?.close()]]);
+      return 1;
     }
+    services.log.info(`Herald is ready on ${config.publicUrl}`, { startupMs: Date.now() - started, transport: config.transport, airtable: config.airtable, database: app.embedded ? "embedded" : "DATABASE_URL" });
+    if (firstRun.length) console.log(`\n${firstRun.map((line) => `  ${line}`).join("\n")}\n`);
 
-    await untilSignal();
-    services.log.info("Shutting down…");
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections?.();
-    await worker?.stop();
-    await app.shutdown();
-    await sandbox?.close();
+    const reason = await stopRequested;
+    services.log.info("Shutting down…", { reason });
+    const clean = await stopInOrder(services.log, [
+      ["web server", () => closeServer(server)],
+      ["worker", () => worker?.stop()],
+      ["database", () => app.shutdown()],
+      ["Airtable sandbox", () => sandbox?.close()],
+    ]);
     services.log.info("Stopped");
+    return reason === "error" || !clean ? 1 : 0;
   },
 };
+
+/** Stops accepting, lets requests in flight finish (idle keep-alive sockets close now), and cuts the rest after 5 s. */
+async function closeServer(server: Server) {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), 5000);
+  await closed;
+  clearTimeout(force);
+}
 
 /** HERALD_AIRTABLE_SANDBOX=1 without a real token: a local Airtable-compatible server, so the bridge can be seen working. */
 async function startSandboxIfAsked() {

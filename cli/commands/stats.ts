@@ -33,10 +33,10 @@ export const statsCommand: Command = {
         return;
       }
       console.log(`${values.campaign ? `"${values.campaign}"` : "All campaigns"}, ${from} to ${to}, by ${granularity}`);
-      const header = ["period", "sent", "delivered", "opened", "clicked", "replied", "bounced", "unsub", "open rate", "click rate", "machine opens"];
-      const rows = stats.series.map((s) => [s.period, n.format(s.sent), n.format(s.delivered), n.format(s.unique_opened), n.format(s.unique_clicked), n.format(s.replied), n.format(s.bounced), n.format(s.unsubscribed), pct(s.rates.open), pct(s.rates.click), n.format(s.machine_opened)]);
+      const header = ["period", "sent", "delivered", "people mailed", "opened", "clicked", "replied", "positive", "bounced", "unsub", "open rate (people)", "click rate (people)", "machine opens"];
+      const rows = stats.series.map((s) => [s.period, n.format(s.sent), n.format(s.delivered), n.format(s.people_sent ?? 0), n.format(s.unique_opened), n.format(s.unique_clicked), n.format(s.replied), n.format(s.positive_replies), n.format(s.bounced), n.format(s.unsubscribed), pct(s.rates.open), pct(s.rates.click), n.format(s.machine_opened)]);
       const t = stats.totals;
-      rows.push(["total", n.format(t.sent), n.format(t.delivered), n.format(t.unique_opened), n.format(t.unique_clicked), n.format(t.replied), n.format(t.bounced), n.format(t.unsubscribed), pct(stats.rates.open), pct(stats.rates.click), n.format(t.machine_opened)]);
+      rows.push(["total", n.format(t.sent), n.format(t.delivered), n.format(t.people_sent ?? 0), n.format(t.unique_opened), n.format(t.unique_clicked), n.format(t.replied), n.format(t.positive_replies), n.format(t.bounced), n.format(t.unsubscribed), pct(stats.rates.open), pct(stats.rates.click), n.format(t.machine_opened)]);
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
       console.log(line(header));

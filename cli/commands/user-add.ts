@@ -16,7 +16,7 @@ export const userAdd: Command = {
     const email = requireString(values, "email");
     const role = requireString(values, "role");
     if (!roles.includes(role as Role)) throw new UsageError(`--role must be one of ${roles.join(", ")}`);
-    const password = (values.password as string | undefined) ?? process.env.HERALD_PASSWORD ?? (await ask("Password: "));
+    const password = await askPassword(values);
     const app = await boot();
     try {
       const user = await createUser(app.services.db, { email, role: role as Role, name: (values.name as string) ?? "", password });
@@ -26,6 +26,11 @@ export const userAdd: Command = {
     }
   },
 };
+
+/** --password, else HERALD_PASSWORD, else asked on the terminal (not echoed to shell history that way). */
+export async function askPassword(values: Record<string, unknown>): Promise<string> {
+  return (values.password as string | undefined) ?? process.env.HERALD_PASSWORD ?? (await ask("Password: "));
+}
 
 async function ask(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new UsageError("--password is required when not run in a terminal");

@@ -1,7 +1,7 @@
 import { startWorker } from "../../jobs/runner";
 import { boot } from "../boot";
 import type { Command } from "../command";
-import { untilSignal } from "../signals";
+import { stopInOrder, untilSignal } from "../signals";
 
 export const worker: Command = {
   name: "worker",
@@ -13,12 +13,16 @@ export const worker: Command = {
     "Run as many worker processes as you like, on any machines, against one database.",
   ],
   async run({ values }) {
+    const stopRequested = untilSignal(); // first: a Ctrl-C or hang-up during start-up still shuts down cleanly
     const app = await boot();
     const concurrency = values.concurrency ? Number(values.concurrency) : app.config.WORKER_CONCURRENCY;
     const handle = await startWorker(app.services, app.databaseUrl, { concurrency });
-    await untilSignal();
-    app.services.log.info("Stopping worker…");
-    await handle.stop();
-    await app.shutdown();
+    const reason = await stopRequested;
+    app.services.log.info("Stopping worker…", { reason });
+    const clean = await stopInOrder(app.services.log, [
+      ["worker", () => handle.stop()],
+      ["database", () => app.shutdown()],
+    ]);
+    return reason === "error" || !clean ? 1 : 0;
   },
 };

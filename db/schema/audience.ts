@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, ref, updatedAt } from "./columns";
 
 export const leadStatus = pgEnum("lead_status", ["active", "unsubscribed", "bounced", "complained"]);
@@ -56,4 +56,23 @@ export const suppressions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("suppressions_email_lower_key").on(sql`lower(${t.email})`)],
+);
+
+/** A CSV import's report; its rejected lines (as read) download as a CSV to fix and import again. */
+export const leadImports = pgTable(
+  "lead_imports",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    listName: text("list_name"),
+    header: jsonb("header").$type<string[]>().notNull().default([]),
+    rows: integer("rows").notNull().default(0),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    duplicates: integer("duplicates").notNull().default(0),
+    rejectedCount: integer("rejected_count").notNull().default(0),
+    rejected: jsonb("rejected").$type<Array<{ line: number; reason: string; fields: string[] | null; raw: string }>>().notNull().default([]),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("lead_imports_created_at_idx").on(t.createdAt)],
 );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, ref, ts, updatedAt } from "./columns";
 
 export const userRole = pgEnum("user_role", ["admin", "editor", "viewer"]);
@@ -31,4 +31,19 @@ export const sessions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
+);
+
+/**
+ * Failed sign-ins per account ("account:<email>") and per client address
+ * ("address:<ip>"), in PostgreSQL so every web process shares the count.
+ */
+export const loginThrottle = pgTable(
+  "login_throttle",
+  {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull().default(0),
+    windowStartedAt: ts("window_started_at").notNull().defaultNow(),
+    lockedUntil: ts("locked_until"),
+  },
+  (t) => [index("login_throttle_window_started_at_idx").on(t.windowStartedAt)],
 );

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import {
-  boolean, date, index, integer, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
+  boolean, date, foreignKey, index, integer, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { lists } from "./audience";
-import { count, createdAt, deliveryCounters, id, ref, ts, updatedAt } from "./columns";
+import { count, createdAt, deliveryCounters, id, peopleCounters, ref, ts, updatedAt } from "./columns";
 import { senderIdentities, templates } from "./content";
 
 export const campaignKind = pgEnum("campaign_kind", ["broadcast", "sequence"]);
@@ -13,7 +13,7 @@ export const campaignStatus = pgEnum("campaign_status", [
 ]);
 export const statusSource = pgEnum("status_source", ["app", "airtable", "cli", "job"]);
 export const runStatus = pgEnum("run_status", ["PENDING", "SCHEDULED", "SENDING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED"]);
-export const runAudience = pgEnum("run_audience", ["everyone", "failed", "not_opened", "not_clicked"]);
+export const runAudience = pgEnum("run_audience", ["everyone", "failed", "not_opened", "not_clicked", "not_mailed"]);
 
 export const campaigns = pgTable(
   "campaigns",
@@ -36,6 +36,7 @@ export const campaigns = pgTable(
     currentRunId: ref("current_run_id"),
     lifetimeRuns: count("lifetime_runs"),
     ...deliveryCounters(),
+    ...peopleCounters(),
     lastRunAt: ts("last_run_at"),
     lastRunResult: text("last_run_result"),
     statusChangedAt: ts("status_changed_at").notNull().defaultNow(),
@@ -108,6 +109,7 @@ export const campaignRuns = pgTable(
     sourceRunId: ref("source_run_id"),
     scheduledCount: count("scheduled_count"),
     ...deliveryCounters(),
+    ...peopleCounters(),
     scheduledAt: ts("scheduled_at"),
     startedAt: ts("started_at"),
     pausedAt: ts("paused_at"),
@@ -120,5 +122,28 @@ export const campaignRuns = pgTable(
     primaryKey({ columns: [t.campaignId, t.id] }),
     uniqueIndex("campaign_runs_campaign_run_number_key").on(t.campaignId, t.runNumber),
     index("campaign_runs_status_idx").on(t.status),
+  ],
+);
+
+/** What a run sends, fixed when it starts (server/runs/snapshot.ts): template content and timing per step. */
+export const runSteps = pgTable(
+  "run_steps",
+  {
+    campaignId: ref("campaign_id").notNull(),
+    runId: ref("run_id").notNull(),
+    stepNumber: smallint("step_number").notNull(),
+    templateId: ref("template_id").notNull(),
+    templateName: text("template_name").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    text: text("text").notNull(),
+    delayMinutes: integer("delay_minutes").notNull(),
+    stopOnReply: boolean("stop_on_reply").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.runId, t.stepNumber], name: "run_steps_pkey" }),
+    index("run_steps_template_idx").on(t.templateId),
+    foreignKey({ name: "run_steps_run_fk", columns: [t.campaignId, t.runId], foreignColumns: [campaignRuns.campaignId, campaignRuns.id] }).onDelete("cascade"),
   ],
 );

@@ -23,6 +23,17 @@ export const deliveryCounters = () => ({
   bounced: count("bounced"),
   complained: count("complained"),
   unsubscribed: count("unsubscribed"),
+  positiveReplies: count("positive_replies"),
+});
+
+/**
+ * People a run mailed (at least one email handed over) and how many of them
+ * bounced: the base of every rate (server/stats/rates.ts). Kept by a trigger
+ * on run_recipients (migration 0026).
+ */
+export const peopleCounters = () => ({
+  peopleSent: count("people_sent"),
+  peopleBounced: count("people_bounced"),
 });
 
 /** One count per event type a day: campaign_daily_stats and global_daily_stats share them. */
@@ -40,4 +51,5 @@ export const dailyCounters = () => ({
   uniqueClicked: count("unique_clicked"),
   replied: count("replied"),
   unsubscribed: count("unsubscribed"),
+  positiveReplies: count("positive_replies"),
 });

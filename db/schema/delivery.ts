@@ -1,16 +1,17 @@
 import { sql } from "drizzle-orm";
 import {
-  bigserial, boolean, date, foreignKey, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
+  bigserial, boolean, date, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { leads } from "./audience";
-import { campaignRuns, campaigns } from "./campaigns";
+import { campaigns } from "./campaigns";
 import { createdAt, dailyCounters, id, ref, ts, updatedAt } from "./columns";
 
 export const recipientStatus = pgEnum("recipient_status", [
-  "pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped",
+  "pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped", "unknown",
 ]);
 export const scheduledEmailStatus = pgEnum("scheduled_email_status", [
   "pending", "paused", "sending", "sent", "failed", "cancelled", "skipped",
+  // The provider's answer cannot be known (see docs/decisions/010): never failed, never re-sent.
+  "unknown",
 ]);
 export const emailEventType = pgEnum("email_event_type", [
   "sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "clicked", "replied", "unsubscribed",
@@ -18,16 +19,15 @@ export const emailEventType = pgEnum("email_event_type", [
   "daily_totals",
 ]);
 
-const runFk = (t: { campaignId: never; runId: never }) =>
-  foreignKey({ columns: [t.campaignId, t.runId], foreignColumns: [campaignRuns.campaignId, campaignRuns.id] }).onDelete("cascade");
-
 export const runRecipients = pgTable(
   "run_recipients",
   {
-    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    // No row-level foreign keys here or on scheduled_emails: the run start derives these rows from
+    // their parents in one statement; statement triggers cascade deletes (migration 0019, decision 013).
+    campaignId: ref("campaign_id").notNull(),
     id: id(),
     runId: ref("run_id").notNull(),
-    leadId: ref("lead_id").notNull().references(() => leads.id, { onDelete: "cascade" }),
+    leadId: ref("lead_id").notNull(),
     email: text("email").notNull(),
     timeZone: text("time_zone"),
     status: recipientStatus("status").notNull().default("pending"),
@@ -43,9 +43,7 @@ export const runRecipients = pgTable(
   (t) => [
     primaryKey({ columns: [t.campaignId, t.id] }),
     uniqueIndex("run_recipients_run_lead_key").on(t.campaignId, t.runId, t.leadId),
-    index("run_recipients_run_status_idx").on(t.campaignId, t.runId, t.status),
     index("run_recipients_lead_idx").on(t.leadId),
-    runFk(t as never),
   ],
 );
 
@@ -53,8 +51,6 @@ export const runRecipients = pgTable(
 export const scheduledEmails = pgTable(
   "scheduled_emails",
   {
-    // Only the recipient foreign key: it implies the run and the campaign, and each
-    // extra key costs a lookup per row when a run writes its 300,000 emails.
     campaignId: ref("campaign_id").notNull(),
     id: id(),
     runId: ref("run_id").notNull(),
@@ -77,12 +73,13 @@ export const scheduledEmails = pgTable(
   (t) => [
     primaryKey({ columns: [t.campaignId, t.id] }),
     uniqueIndex("scheduled_emails_recipient_step_key").on(t.campaignId, t.recipientId, t.stepNumber),
-    index("scheduled_emails_due_idx").on(t.campaignId, t.runId, t.scheduledFor).where(sql`status = 'pending'`),
+    // Claim order (scheduled_for, id) in the key: the claim's LIMIT stops after one batch, however large the run.
+    index("scheduled_emails_due_idx").on(t.campaignId, t.runId, t.scheduledFor, t.id).where(sql`status = 'pending'`),
     index("scheduled_emails_batch_idx").on(t.campaignId, t.idempotencyKey).where(sql`status = 'sending'`),
     index("scheduled_emails_sending_idx").on(t.lockedUntil).where(sql`status = 'sending'`),
     index("scheduled_emails_run_status_idx").on(t.campaignId, t.runId, t.status),
+    index("scheduled_emails_locked_by_idx").on(t.lockedBy).where(sql`status = 'sending'`),
     index("scheduled_emails_provider_message_idx").on(t.providerMessageId).where(sql`provider_message_id is not null`),
-    foreignKey({ columns: [t.campaignId, t.recipientId], foreignColumns: [runRecipients.campaignId, runRecipients.id] }).onDelete("cascade"),
   ],
 );
 
@@ -172,6 +169,8 @@ export const campaignDailyStats = pgTable(
     runId: ref("run_id").notNull(),
     day: date("day", { mode: "string" }).notNull(),
     ...dailyCounters(),
+    /** People first mailed that day (trigger on run_recipients): the base of a period's rates. */
+    peopleSent: integer("people_sent").notNull().default(0),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day] }), index("campaign_daily_stats_day_idx").on(t.day)],
@@ -193,4 +192,34 @@ export const eventFolds = pgTable(
     machine: boolean("machine").notNull().default(false),
     occurredAt: ts("occurred_at").notNull(),
   },
+);
+
+/** A claimed batch's exact request body, kept until it is recorded so a retake resends it byte for byte. */
+export const sendBatches = pgTable(
+  "send_batches",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    idempotencyKey: text("idempotency_key").notNull(),
+    runId: ref("run_id").notNull(),
+    /** The JSON text handed to the transport, kept as text so its bytes never change. */
+    payload: text("payload").notNull(),
+    payloadSha256: text("payload_sha256").notNull(),
+    /** Set just before the first provider call: from then on the provider may have accepted it. */
+    firstHandedAt: ts("first_handed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.idempotencyKey], name: "send_batches_pkey" })],
+);
+
+/** Which job works each lane of a run; its heartbeat keeps the lease alive. */
+export const sendLanes = pgTable(
+  "send_lanes",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    runId: ref("run_id").notNull(),
+    lane: smallint("lane").notNull(),
+    workerId: text("worker_id"),
+    leaseUntil: ts("lease_until").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.lane], name: "send_lanes_pkey" })],
 );

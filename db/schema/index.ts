@@ -5,3 +5,4 @@ export * from "./campaigns";
 export * from "./delivery";
 export * from "./sync";
 export * from "./system";
+export * from "./legacy";

@@ -1,5 +1,5 @@
-import { doublePrecision, pgTable, text } from "drizzle-orm/pg-core";
-import { ts } from "./columns";
+import { doublePrecision, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { ts, updatedAt } from "./columns";
 
 /**
  * Cluster-wide pacing for rate-limited providers (Resend, each Airtable base):
@@ -17,4 +17,14 @@ export const rateLimits = pgTable("rate_limits", {
 export const settings = pgTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
+});
+
+/** Provider health, cluster-wide: consecutive transient failures open a circuit that stops every lane from claiming. */
+export const providerHealth = pgTable("provider_health", {
+  provider: text("provider").primaryKey(),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  unavailableSince: ts("unavailable_since"),
+  retryAt: ts("retry_at"),
+  lastError: text("last_error"),
+  updatedAt: updatedAt(),
 });

@@ -65,9 +65,14 @@ export async function createCampaign(db: Database, input: CampaignSettingsInput,
 
 /**
  * Settings can change at any time except the audience and the steps of a
- * campaign whose run is under way (its emails are already written).
+ * campaign whose run is under way (its emails are already written). What an
+ * edit does to the running run is said in sentences: the throttle and the
+ * From apply at once (they are read at send time); a new sending window or
+ * time zone applies to the next run, or, when the user chooses it, to the
+ * running run too, whose waiting emails outside the new window move to its
+ * next opening.
  */
-export async function updateCampaign(db: Database, id: number, input: CampaignSettingsInput, expectedVersion?: number) {
+export async function updateCampaign(db: Database, id: number, input: CampaignSettingsInput, expectedVersion?: number, options: { applyToCurrentRun?: boolean } = {}) {
   const s = parseSettings(input);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for("update");
@@ -78,6 +83,7 @@ export async function updateCampaign(db: Database, id: number, input: CampaignSe
     await assertNameFree(tx, s.name, id);
     await assertReferencesExist(tx, s);
     const active = (ACTIVE as readonly string[]).includes(current.status);
+    const applied: string[] = [];
     if (active) {
       const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, id)).orderBy(asc(sequenceSteps.stepNumber));
       const listRows = await tx.select({ id: campaignLists.listId }).from(campaignLists).where(eq(campaignLists.campaignId, id));
@@ -86,11 +92,34 @@ export async function updateCampaign(db: Database, id: number, input: CampaignSe
       if (!sameSteps || !sameLists || current.kind !== s.kind) {
         throw new IllegalTransition(`The steps and audience of a ${current.status} campaign cannot change. Cancel it or wait until the run ends, then edit and rerun.`);
       }
+      const windowChanged = current.timeZone !== s.timeZone || current.windowStartHour !== s.windowStartHour || current.windowEndHour !== s.windowEndHour
+        || JSON.stringify([...current.windowDays].sort()) !== JSON.stringify([...s.windowDays].sort());
+      if (windowChanged && options.applyToCurrentRun && current.currentRunId) {
+        const moved = await retimeWaitingEmails(tx, id, current.currentRunId, s);
+        applied.push(`The new sending window applies to the running run too: ${moved} waiting ${moved === 1 ? "email was" : "emails were"} moved into it.`);
+      } else if (windowChanged) {
+        applied.push("The new sending window applies to the next run; the running run keeps the times its emails already have.");
+      }
+      if (current.throttlePerMinute !== s.throttlePerMinute) applied.push(`The throttle of ${s.throttlePerMinute} emails a minute applies at once, to the running run too.`);
+      if (current.fromName !== s.fromName || current.fromEmail !== s.fromEmail || current.replyTo !== (s.replyTo ?? null)) applied.push("The From and reply-to apply at once to every email not sent yet.");
     }
     await tx.update(campaigns).set({ ...columnsOf(s), version: sql`${campaigns.version} + 1`, updatedAt: new Date() }).where(eq(campaigns.id, id));
     await writeChildren(tx, id, s);
-    return { id };
+    return { id, applied: applied.length ? applied : ["Saved."] };
   });
+}
+
+/** Waiting emails of the running run outside the new window move to its next opening (per recipient's time zone). */
+async function retimeWaitingEmails(tx: Executor, campaignId: number, runId: number, s: CampaignSettings): Promise<number> {
+  const rows = await tx.execute(sql`
+    update scheduled_emails e set updated_at = now(),
+      scheduled_for = herald_next_send_time(e.scheduled_for, coalesce(r.time_zone, ${s.timeZone}), ${`{${s.windowDays.join(",")}}`}::smallint[], ${s.windowStartHour}::int, ${s.windowEndHour}::int)
+    from run_recipients r
+    where e.campaign_id = ${campaignId} and e.run_id = ${runId} and e.status in ('pending', 'paused')
+      and r.campaign_id = e.campaign_id and r.id = e.recipient_id
+      and herald_next_send_time(e.scheduled_for, coalesce(r.time_zone, ${s.timeZone}), ${`{${s.windowDays.join(",")}}`}::smallint[], ${s.windowStartHour}::int, ${s.windowEndHour}::int) <> e.scheduled_for
+    returning 1`);
+  return rows.length;
 }
 
 export async function getCampaign(db: Executor, id: number) {
@@ -113,10 +142,44 @@ export async function getCampaign(db: Executor, id: number) {
     from (select 1) x
     left join sync_links l on l.campaign_id = ${id} and l.base = 'control'
     left join sync_outbox o on o.base = 'control' and o.record_key = ${`campaign:${id}`}`);
+  // What the current run froze at its start (server/runs/snapshot.ts), to say which edits it does not follow.
+  const frozen = currentRun && ["SCHEDULED", "SENDING", "PAUSED"].includes(currentRun.status)
+    ? await db.execute<{ step_number: number; subject: string; html: string; text: string; template_id: number }>(sql`
+        select rs.step_number, rs.subject, rs.html, rs.text, rs.template_id from run_steps rs where rs.campaign_id = ${id} and rs.run_id = ${currentRun.id}`)
+    : [];
+  const live = await db.select({ id: templates.id, subject: templates.subject, html: templates.html, text: templates.text }).from(templates)
+    .where(inArray(templates.id, steps.length ? steps.map((x) => x.templateId) : [0]));
+  const stepsShown = steps.map((st) => {
+    const f = frozen.find((x) => Number(x.step_number) === st.stepNumber);
+    const t = live.find((x) => x.id === st.templateId);
+    const changed = Boolean(f && t && (Number(f.template_id) !== st.templateId || f.subject !== t.subject || f.html !== t.html || f.text !== t.text));
+    return { ...st, running: f ? { subject: f.subject, changed } : null };
+  });
   return {
-    ...campaign, rates: ratesOf(campaign), steps, audience, senders, currentRun,
+    ...campaign, rates: ratesOf(campaign), steps: stepsShown, audience, senders, currentRun, fromOut: fromAddresses(campaign, senders),
     mirror: { recordId: mirror?.record_id ?? null, lastPushedAt: mirror?.last_pushed_at ?? null, pending: Boolean(mirror?.pending), lastError: mirror?.last_error ?? null },
   };
+}
+
+/**
+ * The From that goes out: a sender identity's address with the name typed on
+ * the form (the identity's own name when the form has none); without
+ * identities, the form's name and address. compose.ts applies the same rule.
+ */
+export function fromAddresses(c: { fromName: string; fromEmail: string }, senders: Array<{ fromEmail: string; fromName: string }>): string[] {
+  const fmt = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
+  return senders.length ? senders.map((s) => fmt(c.fromName || s.fromName, s.fromEmail)) : [fmt(c.fromName, c.fromEmail)];
+}
+
+/** Per-step progress of the current run: emails sent, failed and waiting for each step. */
+export async function stepProgress(db: Executor, campaignId: number) {
+  const [c] = await db.select({ runId: campaigns.currentRunId }).from(campaigns).where(eq(campaigns.id, campaignId));
+  if (!c?.runId) return [];
+  const rows = await db.execute<{ step_number: number; total: number; sent: number; failed: number; waiting: number }>(sql`
+    select step_number, count(*)::int as total, count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'failed')::int as failed,
+           count(*) filter (where status in ('pending', 'paused', 'sending'))::int as waiting
+    from scheduled_emails where campaign_id = ${campaignId} and run_id = ${c.runId} group by step_number order by step_number`);
+  return rows.map((r) => ({ stepNumber: Number(r.step_number), total: r.total, sent: r.sent, failed: r.failed, waiting: r.waiting }));
 }
 
 export async function findCampaignByName(db: Executor, name: string) {

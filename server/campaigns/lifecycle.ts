@@ -5,6 +5,7 @@ import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../erro
 import { enqueue } from "../queue";
 import { lockRunExclusive, lockRunShared } from "../runs/locks";
 import { materializeRun, type RunAudience } from "../runs/materialize";
+import { snapshotRunSteps } from "../runs/snapshot";
 import { runSummary } from "../runs/summary";
 
 export type CampaignStatus = (typeof campaigns.$inferSelect)["status"];
@@ -58,6 +59,8 @@ export interface TransitionOptions {
  */
 export async function transitionCampaign(db: Executor, campaignId: number, action: Action, options: TransitionOptions): Promise<TransitionResult> {
   return db.transaction(async (tx) => {
+    // A send batch holds the run's barrier for at most one bounded provider call; never wait longer than this for it.
+    await tx.execute(sql`set local lock_timeout = '${sql.raw(String(TRANSITION_LOCK_TIMEOUT_MS))}ms'`);
     const [peek] = await tx.select({ runId: campaigns.currentRunId }).from(campaigns).where(eq(campaigns.id, campaignId));
     if (!peek) throw new NotFound("That campaign does not exist.");
     // Taken before the campaign row, in the same order as the send path, so the two never deadlock.
@@ -81,8 +84,17 @@ export async function transitionCampaign(db: Executor, campaignId: number, actio
       case "cancel":
         return cancelRun(tx, campaign, options.source);
     }
+  }).catch((error: unknown) => {
+    if (isLockTimeout(error)) throw new Conflict(`Could not ${action} the campaign within ${TRANSITION_LOCK_TIMEOUT_MS / 1000} s: a batch is still being handed to the email provider. Nothing was changed; try again in a few seconds.`);
+    throw error;
   });
 }
+
+const TRANSITION_LOCK_TIMEOUT_MS = 5_000;
+const isLockTimeout = (error: unknown): boolean => {
+  for (let e = error as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) if (e.code === "55P03") return true;
+  return false;
+};
 
 type Campaign = typeof campaigns.$inferSelect;
 const runWhere = (campaignId: number, runId: number) => and(eq(campaignRuns.campaignId, campaignId), eq(campaignRuns.id, runId));
@@ -106,8 +118,9 @@ async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudien
   if (audience !== "everyone" && !campaign.currentRunId) throw new ValidationFailed("There is no previous run to take recipients from.");
   const startAt = campaign.startAt && campaign.startAt.getTime() > Date.now() ? campaign.startAt : new Date();
   const run = await materializeRun(tx, campaign, { audience, sourceRunId: campaign.currentRunId, startAt });
+  await snapshotRunSteps(tx, campaign.id, run.runId);
   if (run.recipients === 0) {
-    const who = { everyone: "the audience lists have no active, unsuppressed leads", failed: "no recipient of the last run failed", not_opened: "every recipient of the last run opened it", not_clicked: "every recipient of the last run clicked" }[audience];
+    const who = { everyone: "the audience lists have no active, unsuppressed leads", failed: "no recipient of the last run failed", not_opened: "every recipient of the last run opened it", not_clicked: "every recipient of the last run clicked", not_mailed: "every recipient of the last run was mailed" }[audience];
     throw new ValidationFailed(`Nobody to send to: ${who}.`);
   }
   const n = new Intl.NumberFormat("en-US");

@@ -38,6 +38,8 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
         bounced: campaigns.bounced,
         complained: campaigns.complained,
         unsubscribed: campaigns.unsubscribed,
+        peopleSent: campaigns.peopleSent,
+        peopleBounced: campaigns.peopleBounced,
         lastRunAt: campaigns.lastRunAt,
         lastRunResult: campaigns.lastRunResult,
         run: {

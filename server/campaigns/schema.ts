@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../leads/timezones";
 
+/** Names and subjects become mail headers: a line break there would let input add headers of its own. */
+export const oneLine = <T extends z.ZodString>(schema: T, label: string) =>
+  // eslint-disable-next-line no-control-regex -- NUL is refused on purpose
+  schema.refine((v) => !/[\r\n\u0000]/.test(v), `${label} cannot contain line breaks`);
+
 /** One schema for the campaign form and the router. */
 export const stepInput = z.object({
   templateId: z.number().int().positive("Choose a template"),
@@ -10,9 +15,9 @@ export const stepInput = z.object({
 
 export const campaignSettingsInput = z
   .object({
-    name: z.string().trim().min(1, "Give the campaign a name").max(200),
+    name: oneLine(z.string().trim().min(1, "Give the campaign a name").max(200), "The name"),
     kind: z.enum(["broadcast", "sequence"]),
-    fromName: z.string().trim().max(200).default(""),
+    fromName: oneLine(z.string().trim().max(200), "The from name").default(""),
     fromEmail: z.email("Enter the address mail is sent from"),
     replyTo: z.email("Enter a valid reply-to address").nullish(),
     startAt: z.coerce.date().nullish(),

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 
 /** Counters that exist on campaign_daily_stats, campaign_runs and campaigns alike. */
-type Shared = "sent" | "failed" | "replied" | "unsubscribed";
+type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies";
 
 /**
  * Moves a run's counters, its campaign's lifetime counters and today's daily

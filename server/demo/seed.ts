@@ -1,20 +1,33 @@
-import { count, sql } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import { count } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { campaignLists, campaigns, campaignSenders, leads, listMembers, lists, senderIdentities, sequenceSteps, templates, users } from "../../db/schema";
-import { verifyPassword } from "../auth/password";
 import { createUser } from "../auth/users";
 
-export const DEMO_ADMIN = { email: "admin@herald.local", password: "herald-demo" };
+/** The first admin of a fresh embedded install. Its password is random and shown once; there is no known password. */
+export const FIRST_ADMIN_EMAIL = "admin@herald.local";
 
 const firstNames = ["Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Tim", "Radia", "Edsger", "Shafi"];
 const companies = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell"];
 const zones = ["Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", null];
 
-/** Demo data for a fresh installation: only when there is no user at all. */
+export async function userCount(db: Database): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users);
+  return row?.n ?? 0;
+}
+
+/** Creates the first admin with a random password, only while there is no user at all; returns the password once. */
+export async function createFirstAdmin(db: Database): Promise<{ email: string; password: string } | null> {
+  if ((await userCount(db)) > 0) return null;
+  const password = randomBytes(12).toString("base64url");
+  await createUser(db, { email: FIRST_ADMIN_EMAIL, name: "Admin", role: "admin", password });
+  return { email: FIRST_ADMIN_EMAIL, password };
+}
+
+/** Demo leads, lists, templates and campaigns, only into an installation without campaigns. Creates no account. */
 export async function seedDemoData(db: Database): Promise<boolean> {
-  const [existing] = await db.select({ n: count() }).from(users);
+  const [existing] = await db.select({ n: count() }).from(campaigns);
   if ((existing?.n ?? 0) > 0) return false;
-  await createUser(db, { email: DEMO_ADMIN.email, name: "Demo Admin", role: "admin", password: DEMO_ADMIN.password });
   await db.transaction(async (tx) => {
     const leadRows = await tx
       .insert(leads)
@@ -63,10 +76,4 @@ export async function seedDemoData(db: Database): Promise<boolean> {
     await tx.insert(campaignSenders).values([{ campaignId: sequence!.id, senderId: sender!.id }, { campaignId: broadcast!.id, senderId: sender!.id }]);
   });
   return true;
-}
-
-/** True while the demo admin can still sign in with the published demo password. */
-export async function demoAdminStillDefault(db: Database): Promise<boolean> {
-  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(sql`lower(${users.email}) = ${DEMO_ADMIN.email}`);
-  return row ? verifyPassword(DEMO_ADMIN.password, row.hash) : false;
 }

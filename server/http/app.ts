@@ -2,11 +2,13 @@ import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { sql } from "drizzle-orm";
-import express, { type Request } from "express";
+import express, { type Request as ExpressRequest } from "express";
 import { clearedSessionCookie, sessionCookie } from "../auth/sessions";
 import { createContext } from "../trpc/context";
 import { appRouter, createCaller } from "../routers/root";
 import type { Services } from "../services";
+import { handleTrpcRequest } from "../trpc/http";
+import { bodyLimits, finalErrorHandler, noStore, sameOriginOnly, securityHeaders } from "./edge";
 import { trackingRoutes } from "./tracking";
 import { unsubscribeRoutes } from "./unsubscribe";
 import { webhookRoutes } from "./webhooks";
@@ -16,7 +18,7 @@ export interface HealthSources {
   sync(): { state: "off" | "on"; reason?: string };
 }
 
-function headersOf(req: Request): Headers {
+function headersOf(req: ExpressRequest): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
@@ -26,12 +28,15 @@ function headersOf(req: Request): Headers {
 }
 
 /** Everything a Remix loader or action may use: the tRPC caller for this request, never the services. */
-export async function loadContextFor(services: Services, headers: Headers) {
-  const trpcContext = await createContext(services, headers);
+export async function loadContextFor(services: Services, headers: Headers, extra: { clientAddress?: string; cspNonce?: string } = {}) {
+  const trpcContext = await createContext(services, headers, extra.clientAddress);
   return {
     trpc: createCaller(trpcContext),
     trpcContext,
     appRouter,
+    trpcHttp: (request: Request) => handleTrpcRequest(request, trpcContext),
+    /** This response's CSP nonce: root.tsx puts it on Remix's inline scripts. */
+    cspNonce: extra.cspNonce ?? "",
     user: trpcContext.user,
     app: { transport: services.config.transport, airtable: services.config.airtable },
     cookies: {
@@ -46,6 +51,7 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  app.use(securityHeaders(services.config.publicUrl));
 
   app.get("/healthz", async (_req, res) => {
     let database: "ok" | "down" = "ok";
@@ -65,13 +71,16 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));
 
+  // Everything below is the signed-in application: capped bodies, same-origin writes, never cached.
+  app.use(bodyLimits(services), sameOriginOnly(services.config), noStore);
   app.all(
     "*",
     createRequestHandler({
       build,
       mode: services.config.NODE_ENV === "production" ? "production" : "development",
-      getLoadContext: (req) => loadContextFor(services, headersOf(req)),
+      getLoadContext: (req, res) => loadContextFor(services, headersOf(req), { clientAddress: req.ip, cspNonce: res.locals.cspNonce as string }),
     }),
   );
+  app.use(finalErrorHandler(services));
   return app;
 }

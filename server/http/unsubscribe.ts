@@ -16,7 +16,14 @@ const page = (title: string, body: string) => `<!doctype html><html lang="en"><h
 export function unsubscribeRoutes(services: Services): Router {
   const router = express.Router();
   router.get("/u/:token", async (req, res) => {
-    const target = await unsubscribeTarget(services.db, services.secret, req.params.token);
+    let target: Awaited<ReturnType<typeof unsubscribeTarget>>;
+    try {
+      target = await unsubscribeTarget(services.db, services.secret, req.params.token);
+    } catch (error) {
+      services.log.error("could not show an unsubscribe page", { error: String(error) });
+      res.status(503).set("Retry-After", "60").type("html").send(page("Try again shortly", "<h1>This page is not available right now</h1><p>Nothing was changed. Please open the link again in a few minutes.</p>"));
+      return;
+    }
     if (!target) {
       res.status(400).type("html").send(page("Link not valid", "<h1>This unsubscribe link is not valid</h1><p>It may have been copied incompletely. Use the link from the email itself, or reply to the sender and ask to be removed.</p>"));
       return;
@@ -25,8 +32,18 @@ export function unsubscribeRoutes(services: Services): Router {
       <form method="post"><button type="submit">Unsubscribe</button></form>`));
   });
   router.post("/u/:token", express.urlencoded({ extended: false, limit: "2kb" }), async (req, res) => {
-    const result = await unsubscribe(services.db, services.secret, req.params.token, { userAgent: req.get("user-agent"), ip: req.ip });
     const oneClick = req.body?.["List-Unsubscribe"] === "One-Click";
+    let result: Awaited<ReturnType<typeof unsubscribe>>;
+    try {
+      result = await unsubscribe(services.db, services.secret, req.params.token, { userAgent: req.get("user-agent"), ip: req.ip });
+    } catch (error) {
+      // A 5xx, never a 2xx: mail apps retry a failed one-click POST, and a person must not be told they are unsubscribed.
+      services.log.error("could not unsubscribe", { error: String(error), oneClick });
+      res.status(503).set("Retry-After", "60");
+      if (oneClick) res.type("text").send("unsubscribe not recorded; retry later");
+      else res.type("html").send(page("Not unsubscribed yet", "<h1>We could not unsubscribe you right now</h1><p>Nothing was changed. Please use the link again in a few minutes, or reply to the email and ask to be removed.</p>"));
+      return;
+    }
     if (!result.ok) {
       res.status(400);
       if (oneClick) res.type("text").send("invalid unsubscribe link");

@@ -3,7 +3,10 @@ import type { Services } from "../services";
 import { requestFold } from "../tracking/hits";
 import { handleResendEvent, verifyResendSignature } from "../tracking/resend-webhooks";
 
-/** POST /webhooks/resend: signature checked on the raw body before anything is parsed or recorded. */
+/**
+ * POST /webhooks/resend: signature checked on the raw body before anything is
+ * parsed or recorded; 2xx only once the event is committed.
+ */
 export function webhookRoutes(services: Services): Router {
   const router = express.Router();
   router.post("/webhooks/resend", express.text({ type: "*/*", limit: "1mb" }), async (req, res) => {
@@ -26,8 +29,20 @@ export function webhookRoutes(services: Services): Router {
       res.status(400).json({ error: "invalid webhook: body is not JSON" });
       return;
     }
-    const outcome = await handleResendEvent(services.db, services.secret, req.get("svix-id")!, body);
-    if (outcome.message.startsWith("recorded")) await requestFold(services.db);
+    let outcome: Awaited<ReturnType<typeof handleResendEvent>>;
+    try {
+      outcome = await handleResendEvent(services.db, services.secret, req.get("svix-id")!, body);
+    } catch (error) {
+      // Not recorded (database down, deadlock…): a 5xx makes Resend retry
+      // later with the same svix-id, which the event log deduplicates.
+      services.log.error("could not record a webhook; answered 503 so Resend retries it", { error: String(error) });
+      res.status(503).set("Retry-After", "60").json({ error: "Herald could not record this webhook right now; retry later." });
+      return;
+    }
+    if (outcome.message.startsWith("recorded")) {
+      // Recorded already: the once-a-minute fold picks it up if this nudge fails.
+      await requestFold(services.db).catch((error) => services.log.warn("could not request an event fold", { error: String(error) }));
+    }
     res.status(outcome.status).json({ message: outcome.message });
   });
   return router;

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
-import { parse } from "csv-parse";
-import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { ValidationFailed } from "../errors";
+import { eq, sql } from "drizzle-orm";
+import type { Database, Executor } from "../../db/client";
+import { leadImports } from "../../db/schema";
+import { NotFound, ValidationFailed } from "../errors";
+import { csvRecords } from "./csv-records";
 import { listByName } from "./lists";
 import { isValidTimeZone } from "./timezones";
 
@@ -12,10 +13,13 @@ export interface RejectedRow {
 }
 
 export interface ImportReport {
+  /** The stored report: its rejected lines download from /leads/imports/:id/rejected.csv. */
+  importId: number | null;
   list: { id: number; name: string } | null;
   rows: number;
   created: number;
   updated: number;
+  unchanged: number;
   duplicates: number;
   addedToList: number;
   rejected: RejectedRow[];
@@ -33,6 +37,8 @@ const HEADER_ALIASES: Record<string, Field> = {
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]{2,}$/;
 const BATCH = 2000;
 const MAX_REPORTED = 1000;
+const MAX_KEPT = 50_000;
+type StoredRejection = { line: number; reason: string; fields: string[] | null; raw: string };
 
 interface LeadRow {
   email: string;
@@ -47,41 +53,54 @@ const normalizeHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, "")
 const attributeKey = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
 
 /**
- * Imports leads from CSV in one streaming pass: headers are mapped
- * (Email / E-mail address / First name / Time zone …; other columns become
- * attributes), emails are deduplicated case-insensitively, each invalid row is
- * reported with its line number and reason, and valid rows are upserted in
- * batches and added to the list.
+ * Imports leads from CSV in one streaming pass, accounting for every data row
+ * of the file: rows = created + updated + unchanged + duplicates + rejected.
+ * Headers are mapped (Email / E-mail address / First name / Time zone …;
+ * other columns become attributes), emails are deduplicated
+ * case-insensitively, each rejected row is reported with its own line number
+ * and a reason in plain words (a malformed line never swallows the ones after
+ * it: csv-records.ts), valid rows are upserted in batches and added to the
+ * list. The report and the rejected lines are kept for download.
  */
 export async function importLeadsCsv(db: Database, input: Readable | string, options: { listName?: string } = {}): Promise<ImportReport> {
   const list = options.listName ? await listByName(db, options.listName) : null;
-  const report: ImportReport = { list: list && { id: list.id, name: list.name }, rows: 0, created: 0, updated: 0, duplicates: 0, addedToList: 0, rejected: [], rejectedCount: 0 };
-  const reject = (line: number, reason: string) => {
+  const report: ImportReport = { importId: null, list: list && { id: list.id, name: list.name }, rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, addedToList: 0, rejected: [], rejectedCount: 0 };
+  const kept: StoredRejection[] = [];
+  const reject = (line: number, reason: string, fields: string[] | null, raw: string) => {
     report.rejectedCount++;
     if (report.rejected.length < MAX_REPORTED) report.rejected.push({ line, reason });
+    if (kept.length < MAX_KEPT) kept.push({ line, reason, fields, raw: raw.slice(0, 10_000) });
   };
 
-  const parser = (typeof input === "string" ? Readable.from([input]) : input).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, skip_records_with_error: true }),
-  );
-  parser.on("skip", (error: Error & { lines?: number }) => reject(error.lines ?? 0, `could not read this line as CSV (${error.message.replace(/^Invalid Record Length: /, "")})`));
-
+  let header: string[] | null = null;
   let columns: Array<{ field: Field | null; attribute: string }> | null = null;
   const seen = new Set<string>();
   let batch: LeadRow[] = [];
+  const emailIndex = () => columns?.findIndex((c) => c.field === "email") ?? -1;
+  const records = csvRecords(input, {
+    maxColumns: () => header?.length ?? null,
+    // A quoted value may hold line breaks, but never the email.
+    multiLineOk: (fields) => !(fields[emailIndex()] ?? "").includes("\n"),
+  });
 
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  for await (const rec of records) {
     if (!columns) {
-      columns = record.map((h) => ({ field: HEADER_ALIASES[normalizeHeader(h)] ?? null, attribute: attributeKey(h) }));
+      if (!rec.ok) throw new ValidationFailed(`The header row (line ${rec.line}) cannot be read: ${rec.reason}.`);
+      header = rec.fields;
+      columns = rec.fields.map((h) => ({ field: HEADER_ALIASES[normalizeHeader(h)] ?? null, attribute: attributeKey(h) }));
       if (!columns.some((c) => c.field === "email")) {
-        throw new ValidationFailed(`The file has no email column (found: ${record.join(", ") || "nothing"}). Name one column "email".`);
+        throw new ValidationFailed(`The file has no email column (found: ${rec.fields.join(", ") || "nothing"}). Name one column "email".`);
       }
       continue;
     }
     report.rows++;
+    if (!rec.ok) {
+      reject(rec.line, `could not read this line: ${rec.reason}`, null, rec.raw);
+      continue;
+    }
     const row: LeadRow = { email: "", first_name: null, last_name: null, company: null, time_zone: null, attributes: {} };
     columns.forEach((c, i) => {
-      const value = record[i]?.trim() ?? "";
+      const value = rec.fields[i]?.trim() ?? "";
       if (c.field) {
         if (value) row[c.field] = value;
       } else if (value && c.attribute) {
@@ -90,15 +109,15 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
     });
     const email = row.email.toLowerCase();
     if (!email) {
-      reject(info.lines, "no email address");
+      reject(rec.line, "no email address", rec.fields, rec.raw);
       continue;
     }
     if (email.length > 254 || !EMAIL.test(email)) {
-      reject(info.lines, `"${row.email.slice(0, 80)}" is not a valid email address`);
+      reject(rec.line, `"${row.email.slice(0, 80)}" is not a valid email address`, rec.fields, rec.raw);
       continue;
     }
     if (row.time_zone && !isValidTimeZone(row.time_zone)) {
-      reject(info.lines, `"${row.time_zone.slice(0, 60)}" is not a time zone (use a name like Europe/Berlin)`);
+      reject(rec.line, `"${row.time_zone.slice(0, 60)}" is not a time zone (use a name like Europe/Berlin)`, rec.fields, rec.raw);
       continue;
     }
     if (seen.has(email)) {
@@ -114,28 +133,59 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
   }
   if (!columns) throw new ValidationFailed("The file is empty: it needs a header row with an email column and one row per lead.");
   if (batch.length) await upsertBatch(db, batch, list?.id ?? null, report);
+  const [saved] = await db.insert(leadImports).values({
+    listName: list?.name ?? null, header: header ?? [], rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged,
+    duplicates: report.duplicates, rejectedCount: report.rejectedCount, rejected: kept,
+  }).returning({ id: leadImports.id });
+  report.importId = saved!.id;
   return report;
 }
 
+/** Formula-safe: a cell starting with = + - @ (or a tab or return) would run in a spreadsheet. */
+const csvCell = (v: string) => {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+/**
+ * The rejected lines of an import as a CSV to fix and import again: the
+ * file's own columns, then the line number and the reason. A line that could
+ * not be read at all is given whole in the first column.
+ */
+export async function rejectedLinesCsv(db: Executor, importId: number): Promise<{ filename: string; csv: string }> {
+  const [imp] = await db.select().from(leadImports).where(eq(leadImports.id, importId));
+  if (!imp) throw new NotFound("That import does not exist.");
+  const width = Math.max(1, imp.header.length);
+  const pad = (fields: string[]) => [...fields.slice(0, width), ...Array<string>(Math.max(0, width - fields.length)).fill("")];
+  const lines = [[...pad(imp.header), "rejected_line", "rejected_because"], ...imp.rejected.map((r) => [...pad(r.fields ?? [r.raw]), String(r.line), r.reason])];
+  return { filename: `rejected-lines-import-${imp.id}.csv`, csv: lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n" };
+}
+
 async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null, report: ImportReport) {
+  // A lead whose values would not change is left alone and counted unchanged.
   const [result] = await db.execute<{ created: number; updated: number; added: number }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as t(email text, first_name text, last_name text, company text, time_zone text, attributes jsonb)
     ), upserted as (
-      insert into leads (email, first_name, last_name, company, time_zone, attributes)
+      insert into leads as l (email, first_name, last_name, company, time_zone, attributes)
       select email, first_name, last_name, company, time_zone, coalesce(attributes, '{}'::jsonb) from input
       on conflict ((lower(email))) do update set
-        first_name = coalesce(excluded.first_name, leads.first_name),
-        last_name = coalesce(excluded.last_name, leads.last_name),
-        company = coalesce(excluded.company, leads.company),
-        time_zone = coalesce(excluded.time_zone, leads.time_zone),
-        attributes = leads.attributes || excluded.attributes,
+        first_name = coalesce(excluded.first_name, l.first_name),
+        last_name = coalesce(excluded.last_name, l.last_name),
+        company = coalesce(excluded.company, l.company),
+        time_zone = coalesce(excluded.time_zone, l.time_zone),
+        attributes = l.attributes || excluded.attributes,
         updated_at = now()
+      where (l.first_name, l.last_name, l.company, l.time_zone, l.attributes)
+        is distinct from (coalesce(excluded.first_name, l.first_name), coalesce(excluded.last_name, l.last_name), coalesce(excluded.company, l.company),
+                          coalesce(excluded.time_zone, l.time_zone), l.attributes || excluded.attributes)
       returning id, (xmax = 0) as created
     ), members as (
       insert into list_members (list_id, lead_id)
-      select ${listId}::bigint, id from upserted where ${listId}::bigint is not null
+      -- New and changed leads come from upserted; unchanged ones (not returned) from the table as it was.
+      select ${listId}::bigint, x.id from (select id from upserted union select l.id from input i join leads l on lower(l.email) = lower(i.email)) x
+      where ${listId}::bigint is not null
       on conflict do nothing
       returning 1
     )
@@ -145,5 +195,6 @@ async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null,
     from upserted`);
   report.created += result!.created;
   report.updated += result!.updated;
+  report.unchanged += rows.length - result!.created - result!.updated;
   report.addedToList += result!.added;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { importLeadsCsv } from "../leads/csv-import";
+import { importLeadsCsv, rejectedLinesCsv } from "../leads/csv-import";
 import { getLead, leadSearchInput, searchLeads } from "../leads/leads";
 import { createList, listLists, newListInput } from "../leads/lists";
 import { addManualSuppression, addSuppressionInput, liftSuppression, listSuppressions, suppressionListInput } from "../tracking/suppressions";
@@ -12,6 +12,8 @@ export const leadsRouter = router({
   importCsv: editorProcedure
     .input(z.object({ csv: z.string().max(50_000_000, "Files over 50 MB: use `herald import-leads`"), listName: z.string().trim().min(1, "Choose or name a list").max(200) }))
     .mutation(({ ctx, input }) => importLeadsCsv(ctx.services.db, input.csv, { listName: input.listName })),
+  /** The rejected lines of an import, as a CSV to fix and import again. */
+  rejectedCsv: editorProcedure.input(z.object({ importId: z.number().int().positive() })).query(({ ctx, input }) => rejectedLinesCsv(ctx.services.db, input.importId)),
 });
 
 export const listsRouter = router({

@@ -1,35 +1,43 @@
 import { z } from "zod";
-import { createCampaign, getCampaign, updateCampaign } from "../campaigns/campaigns";
+import { createCampaign, getCampaign, stepProgress, updateCampaign } from "../campaigns/campaigns";
 import { transitionCampaign } from "../campaigns/lifecycle";
 import { campaignListInput, listCampaigns } from "../campaigns/list";
+import { preflight } from "../campaigns/preflight";
 import { campaignSettingsInput } from "../campaigns/schema";
 import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { providerStatus } from "../sending/health";
 import { sendTest } from "../sending/test-send";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
 const runNumber = z.object({ runNumber: z.number().int().positive() });
 const version = z.object({ expectedVersion: z.number().int().optional() });
+const audienceEnum = z.enum(["everyone", "failed", "not_opened", "not_clicked", "not_mailed"]);
 
 export const campaignsRouter = router({
   list: authedProcedure.input(campaignListInput).query(({ ctx, input }) => listCampaigns(ctx.services.db, input)),
-  get: campaignProcedure.query(({ ctx }) => getCampaign(ctx.services.db, ctx.campaign.id)),
+  // With the provider's health, so the run's progress shows "Provider unavailable since …, retrying at …".
+  get: campaignProcedure.query(async ({ ctx }) => ({ ...(await getCampaign(ctx.services.db, ctx.campaign.id)), provider: await providerStatus(ctx.services.db) })),
   create: editorProcedure.input(campaignSettingsInput).mutation(({ ctx, input }) => createCampaign(ctx.services.db, input, ctx.user.id)),
   update: campaignEditorProcedure
-    .input(z.object({ settings: campaignSettingsInput, expectedVersion: z.number().int().optional() }))
-    .mutation(({ ctx, input }) => updateCampaign(ctx.services.db, ctx.campaign.id, input.settings, input.expectedVersion)),
+    .input(z.object({ settings: campaignSettingsInput, expectedVersion: z.number().int().optional(), applyToCurrentRun: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => updateCampaign(ctx.services.db, ctx.campaign.id, input.settings, input.expectedVersion, { applyToCurrentRun: input.applyToCurrentRun })),
 
   start: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "start", { source: "app", expectedVersion: input.expectedVersion })),
   pause: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "pause", { source: "app", expectedVersion: input.expectedVersion })),
   resume: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "resume", { source: "app", expectedVersion: input.expectedVersion })),
   cancel: campaignEditorProcedure.input(version).mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "cancel", { source: "app", expectedVersion: input.expectedVersion })),
   rerun: campaignEditorProcedure
-    .input(version.extend({ audience: z.enum(["everyone", "failed", "not_opened", "not_clicked"]).default("everyone") }))
+    .input(version.extend({ audience: audienceEnum.default("everyone") }))
     .mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "rerun", { source: "app", audience: input.audience, expectedVersion: input.expectedVersion })),
+
+  /** Who a Start or Rerun would reach now, for the confirm dialog. */
+  preflight: campaignProcedure.input(z.object({ audience: audienceEnum.default("everyone") })).query(({ ctx, input }) => preflight(ctx.services.db, ctx.campaign.id, input.audience)),
 
   /** Every step to the signed-in user, rendered for a lead of the audience. */
   testSend: campaignEditorProcedure.mutation(({ ctx }) => sendTest(ctx.services, ctx.campaign.id, ctx.user.email)),
 
+  stepProgress: campaignProcedure.query(({ ctx }) => stepProgress(ctx.services.db, ctx.campaign.id)),
   runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
   run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),
   recipients: authedProcedure.input(recipientsInput).query(({ ctx, input }) => runRecipientsPage(ctx.services.db, input)),

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { listOutbox } from "../runs/queries";
+import { activeRunsUsingTemplate, applyTemplateToActiveRuns } from "../runs/snapshot";
+import { outboxMessageForReading } from "../sending/outbox-view";
 import { createSender, createTemplate, getTemplate, listSenders, listTemplates, previewInput, previewTemplate, senderInput, templateInput, updateTemplate } from "../templates/templates";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
@@ -10,6 +12,10 @@ export const templatesRouter = router({
   get: authedProcedure.input(id).query(({ ctx, input }) => getTemplate(ctx.services.db, input.id)),
   create: editorProcedure.input(templateInput).mutation(({ ctx, input }) => createTemplate(ctx.services.db, input)),
   update: editorProcedure.input(id.extend({ template: templateInput })).mutation(({ ctx, input }) => updateTemplate(ctx.services.db, input.id, input.template)),
+  /** Runs under way that keep an older copy of this template (they started before the edit). */
+  activeRuns: authedProcedure.input(id).query(({ ctx, input }) => activeRunsUsingTemplate(ctx.services.db, input.id)),
+  /** The user chose to change mail not sent yet: those runs take the saved version. */
+  applyToActiveRuns: editorProcedure.input(id).mutation(async ({ ctx, input }) => ({ steps: await applyTemplateToActiveRuns(ctx.services.db, input.id) })),
   preview: authedProcedure.input(previewInput).query(({ ctx, input }) => previewTemplate(ctx.services.db, input)),
 });
 
@@ -21,5 +27,9 @@ export const sendersRouter = router({
 export const outboxRouter = router({
   list: authedProcedure
     .input(z.object({ page: z.number().int().min(1).default(1), search: z.string().trim().max(200).optional() }))
-    .query(({ ctx, input }) => listOutbox(ctx.services.db, input)),
+    .query(async ({ ctx, input }) => {
+      const page = await listOutbox(ctx.services.db, input);
+      const reading = { publicUrl: ctx.services.config.publicUrl, secret: ctx.services.secret, role: ctx.user.role };
+      return { ...page, messages: page.messages.map((m) => outboxMessageForReading(m, reading)) };
+    }),
 });

@@ -1,14 +1,14 @@
 import { asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Transaction } from "../../db/client";
 import { campaignRuns, campaigns, sequenceSteps } from "../../db/schema";
+import { audienceCondition, type RunAudience } from "./audience";
 
-export type RunAudience = "everyone" | "failed" | "not_opened" | "not_clicked";
+export type { RunAudience } from "./audience";
 type Campaign = typeof campaigns.$inferSelect;
 
-/** Runs an INSERT … RETURNING 1 and answers how many rows it wrote, without shipping them to the client. */
+/** Runs an INSERT and answers how many rows it wrote (the command tag's count: no rows cross the wire). */
 async function countInserted(tx: Transaction, insert: SQL): Promise<number> {
-  const [row] = await tx.execute<{ n: number }>(sql`with inserted as (${insert}) select count(*)::int as n from inserted`);
-  return row!.n;
+  return (await tx.execute(insert)).count;
 }
 
 const pgArray = (values: number[]) => `{${values.join(",")}}`;
@@ -36,22 +36,17 @@ export async function materializeRun(
     .returning();
   const runId = run!.id;
 
-  const audience =
-    options.audience === "everyone"
-      ? sql`l.id in (select m.lead_id from list_members m join campaign_lists cl on cl.list_id = m.list_id where cl.campaign_id = ${campaign.id})`
-      : sql`l.id in (select p.lead_id from run_recipients p where p.campaign_id = ${campaign.id} and p.run_id = ${options.sourceRunId} and ${
-          options.audience === "failed" ? sql`p.status = 'failed'`
-          : options.audience === "not_opened" ? sql`p.first_sent_at is not null and p.first_opened_at is null`
-          : sql`p.first_sent_at is not null and p.first_clicked_at is null`
-        })`;
+  const audience = audienceCondition(campaign.id, options.audience, options.sourceRunId);
 
+  // Two bulk statements follow (a million rows each for a large audience): enough memory to hash the
+  // audience's lead ids and the suppressions at once instead of spilling dozens of batches to disk.
+  await tx.execute(sql`set local work_mem = '64MB'`);
   const recipients = await countInserted(tx, sql`
     insert into run_recipients (campaign_id, run_id, lead_id, email, time_zone)
     select ${campaign.id}, ${runId}, l.id, l.email, l.time_zone
     from leads l
     where l.status = 'active' and ${audience}
-      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))
-    returning 1`);
+      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))`);
 
   const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id)).orderBy(asc(sequenceSteps.stepNumber));
   const windowed = !(campaign.windowDays.length >= 7 && campaign.windowStartHour <= 0 && campaign.windowEndHour >= 24);
@@ -66,8 +61,7 @@ export async function materializeRun(
              ${options.startAt.toISOString()}::timestamptz + make_interval(mins => p.offset_minutes)
       from run_recipients r
       cross join jsonb_to_recordset(${JSON.stringify(plan)}::jsonb) as p(step_number int, template_id bigint, offset_minutes int)
-      where r.campaign_id = ${campaign.id} and r.run_id = ${runId}
-      returning 1`);
+      where r.campaign_id = ${campaign.id} and r.run_id = ${runId}`);
   }
   const window = sql`${pgArray(campaign.windowDays)}::smallint[], ${campaign.windowStartHour}::int, ${campaign.windowEndHour}::int`;
   for (const step of windowed ? steps : []) {
@@ -78,21 +72,19 @@ export async function materializeRun(
           insert into scheduled_emails (campaign_id, run_id, recipient_id, step_number, template_id, scheduled_for)
           select r.campaign_id, r.run_id, r.id, 1, ${step.templateId},
                  herald_next_send_time(${options.startAt.toISOString()}::timestamptz + ${delay}, coalesce(r.time_zone, ${campaign.timeZone}), ${window})
-          from run_recipients r where r.campaign_id = ${campaign.id} and r.run_id = ${runId}
-          returning 1`)
+          from run_recipients r where r.campaign_id = ${campaign.id} and r.run_id = ${runId}`)
       : await countInserted(tx, sql`
           insert into scheduled_emails (campaign_id, run_id, recipient_id, step_number, template_id, scheduled_for)
           select p.campaign_id, p.run_id, p.recipient_id, ${step.stepNumber}, ${step.templateId},
                  herald_next_send_time(p.scheduled_for + ${delay}, coalesce(r.time_zone, ${campaign.timeZone}), ${window})
           from scheduled_emails p
           join run_recipients r on r.campaign_id = p.campaign_id and r.id = p.recipient_id
-          where p.campaign_id = ${campaign.id} and p.run_id = ${runId} and p.step_number = ${step.stepNumber - 1}
-          returning 1`);
+          where p.campaign_id = ${campaign.id} and p.run_id = ${runId} and p.step_number = ${step.stepNumber - 1}`);
     scheduled += rows;
   }
-  // Fresh statistics for what was just written: with stale ones the planner takes the new
-  // run for a handful of rows and picks plans that scan it once per email.
-  await tx.execute(sql`analyze scheduled_emails`);
+  // No ANALYZE here: the send path's plans are index-driven whatever the statistics say
+  // (tests/engine/claim-plan.test.ts), and an ANALYZE inside this transaction would hold
+  // its lock until commit, making concurrent run starts wait for each other.
   const [firstDue] = await tx.execute<{ at: string | null }>(sql`
     select min(scheduled_for) as at from scheduled_emails where campaign_id = ${campaign.id} and run_id = ${runId} and status = 'pending'`);
   await tx.update(campaignRuns).set({ recipients, scheduledCount: scheduled }).where(sql`${campaignRuns.campaignId} = ${campaign.id} and ${campaignRuns.id} = ${runId}`);

@@ -85,7 +85,8 @@ export function composeEmail(row: BatchRow, template: TemplateRow, campaign: Cam
   return {
     campaignId: campaign.id,
     scheduledEmailId: row.id,
-    from: sender ? address(sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail),
+    // An identity gives the address; the name typed on the form wins over the identity's (campaigns.ts fromAddresses).
+    from: sender ? address(campaign.fromName || sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail),
     to: row.email,
     replyTo: campaign.replyTo ? replyToAddress(secret, campaign.replyTo, campaign.id, row.id) : null,
     subject: rendered.subject,

@@ -19,6 +19,28 @@ export async function reserve(db: Executor, key: string, perSecond: number, unit
   return row!.wait_ms;
 }
 
+/**
+ * Like `reserve`, but takes the slot only when it comes within `maxWaitMs`;
+ * otherwise takes nothing and says how long until it would. A lane that may
+ * not sleep that long reschedules itself for then instead of burning slots.
+ */
+export async function tryReserve(db: Executor, key: string, perSecond: number, units: number, maxWaitMs: number): Promise<{ held: boolean; waitMs: number }> {
+  const seconds = units / perSecond;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`insert into rate_limits (key, requests_per_second, next_slot_at) values (${key}, ${perSecond}, clock_timestamp()) on conflict (key) do nothing`);
+    const [cur] = await tx.execute<{ wait_ms: number }>(sql`
+      select greatest(0, extract(epoch from (greatest(next_slot_at, coalesce(blocked_until, next_slot_at)) - clock_timestamp())) * 1000)::float8 as wait_ms
+      from rate_limits where key = ${key} for update`);
+    const waitMs = cur!.wait_ms;
+    if (waitMs > maxWaitMs) return { held: false, waitMs };
+    await tx.execute(sql`
+      update rate_limits set requests_per_second = ${perSecond},
+        next_slot_at = greatest(next_slot_at, clock_timestamp(), coalesce(blocked_until, clock_timestamp())) + make_interval(secs => ${seconds})
+      where key = ${key}`);
+    return { held: true, waitMs };
+  });
+}
+
 /** How long until `units` could be reserved, without reserving them. */
 export async function waitFor(db: Executor, key: string): Promise<number> {
   const [row] = await db.execute<{ wait_ms: number }>(sql`

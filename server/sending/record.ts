@@ -6,7 +6,9 @@ import type { BatchRow } from "./compose";
 export type Outcome =
   | { row: BatchRow; kind: "sent"; providerMessageId: string; senderId: number | null }
   | { row: BatchRow; kind: "failed"; error: string; senderId: number | null }
-  | { row: BatchRow; kind: "skipped"; error: string };
+  | { row: BatchRow; kind: "skipped"; error: string }
+  // The provider's answer cannot be known: shown as unknown, never failed, never re-sent.
+  | { row: BatchRow; kind: "unknown"; error: string; senderId: number | null };
 
 /**
  * Records what happened to a batch in the caller's transaction, set-based:
@@ -50,12 +52,13 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
           when agg.any_failed then 'failed'::recipient_status
           when agg.any_sent and r.status in ('pending', 'queued') then 'sent'::recipient_status
           when agg.all_skipped and r.status = 'pending' then 'skipped'::recipient_status
+          when agg.any_unknown and r.status in ('pending', 'queued') then 'unknown'::recipient_status
           else r.status end,
         first_sent_at = case when agg.any_sent then coalesce(r.first_sent_at, now()) else r.first_sent_at end,
         last_error = coalesce(agg.error, r.last_error), updated_at = now()
       from (
         select recipient_id, bool_or(kind = 'sent') as any_sent, bool_or(kind = 'failed') as any_failed,
-               bool_and(kind = 'skipped') as all_skipped, max(error) filter (where kind = 'failed') as error
+               bool_and(kind = 'skipped') as all_skipped, bool_or(kind = 'unknown') as any_unknown, max(error) filter (where kind = 'failed') as error
         from updated group by recipient_id
       ) agg
       where r.campaign_id = ${campaignId} and r.id = agg.recipient_id

@@ -1,19 +1,22 @@
-import { sql, type SQL } from "drizzle-orm";
-import type { Executor, Transaction } from "../../db/client";
+import { sql } from "drizzle-orm";
+import type { Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
-import { lockRunShared } from "../runs/locks";
+import { exclusiveWaiting, lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { assignSenders, composeEmail, sendersWithCapacity, type BatchRow, type CampaignForSending, type TemplateRow } from "./compose";
-import { block, reserve, sleep } from "./rate-limit";
+import { claimBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
+import type { CampaignForSending } from "./compose";
+import { circuitGate, recordProviderFailure, recordProviderSuccess } from "./health";
+import { startHeartbeat } from "./lanes";
+import { block, sleep, tryReserve } from "./rate-limit";
 import { recordOutcomes, type Outcome } from "./record";
-import { TransportError, type Transport } from "./transport";
+import { TransportError, type OutgoingEmail, type Transport } from "./transport";
 
-/** A claimed batch stays ours this long; after that another worker retries it as the same batch. */
-const LEASE = "5 minutes";
-/** Give up on a batch the provider keeps refusing with retryable errors after this many attempts. */
-const MAX_ATTEMPTS = 10;
-/** Longer waits end the job; it is re-queued for when sending can continue. */
+/** The longest a lane sleeps for a slot inside its job; longer waits end the job, which is queued for the slot. */
 const MAX_INLINE_WAIT_MS = 5_000;
+/** Resend keeps an Idempotency-Key 24 h; a batch first handed over longer ago than this is not resent. */
+const IDEMPOTENCY_WINDOW_MS = 23.5 * 3_600_000;
+/** A pause waiting this long for the barrier makes a lane abandon its provider call. */
+const PAUSE_PATIENCE_MS = 1_000;
 
 export interface SendOptions {
   workerId: string;
@@ -48,24 +51,32 @@ type RunState = {
 /**
  * Sends what is due for one run, batch after batch, until nothing is due,
  * the run stops, or a limit is reached. Each batch:
- *  1. claims up to 100 due emails with FOR UPDATE SKIP LOCKED and stamps them
- *     with an idempotency key derived from their ids (committed: they are now
- *     `sending`, leased to this worker);
- *  2. in one transaction holding the run's pause barrier: checks the run is
- *     still sending, skips suppressed or replied recipients, hands the batch to
- *     the transport with its key, and records statuses, events and counters.
- * A crash after step 1 leaves the batch `sending`; when its lease expires any
- * worker resends exactly that batch with the same key, so the provider
- * answers from its idempotency cache and nothing goes out twice.
+ *  1. waits for the provider circuit to be closed and holds the provider's
+ *     and the campaign's rate-limit slots (a lane never sleeps with rows claimed);
+ *  2. retakes a batch whose worker stopped, or claims and fixes a new one
+ *     (recipients, senders, rendered body and key, stored in one transaction);
+ *  3. under the run's pause barrier: checks the run is still sending, hands the
+ *     stored body to the transport with its key (bounded by a timeout), and
+ *     records statuses, events and counters.
+ * A heartbeat keeps the lane's leases alive meanwhile; a crash leaves the batch
+ * `sending` and any worker resends the same bytes with the same key within
+ * LEASE_SECONDS (docs/decisions/002 and 010).
  */
 export async function sendRun(services: Services, transport: Transport, campaignId: number, runId: number, options: SendOptions): Promise<LaneResult> {
+  const heartbeat = startHeartbeat(services.db, options.workerId, (error) => services.log.warn("lease heartbeat failed", { error: String(error) }));
+  try {
+    return await sendLoop(services, transport, campaignId, runId, options);
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+async function sendLoop(services: Services, transport: Transport, campaignId: number, runId: number, options: SendOptions): Promise<LaneResult> {
   const { db, config } = services;
   const result: LaneResult = { outcome: "idle", sent: 0, failed: 0, skipped: 0, batches: 0, nextAt: null };
-  const templates = await loadTemplates(services, campaignId);
   const [{ steps } = { steps: 1 }] = await db.execute<{ steps: number }>(sql`select coalesce(max(step_number), 1)::int as steps from sequence_steps where campaign_id = ${campaignId}`);
-  let senderOffset = Math.floor(Math.random() * 1000);
+  const waiting = (ms: number, reason?: string): LaneResult => ({ ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(ms, 50)), reason });
   let state: RunState | undefined;
-  let senders: Awaited<ReturnType<typeof sendersWithCapacity>> | null = null;
   for (let iteration = 0; ; iteration++) {
     if (options.deadline && Date.now() > options.deadline) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
@@ -81,36 +92,37 @@ export async function sendRun(services: Services, transport: Transport, campaign
     }
     const campaign: CampaignForSending & { steps: number } = { id: campaignId, runId, fromName: state.from_name, fromEmail: state.from_email, replyTo: state.reply_to, steps };
 
-    // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
-    const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
-    const throttleWait = await reserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, size);
-    if (throttleWait > MAX_INLINE_WAIT_MS) return { ...result, outcome: "waiting", nextAt: new Date(Date.now() + throttleWait) };
-    await sleep(throttleWait);
+    if (transport.rateLimited) {
+      // An open circuit stops every lane of every worker from claiming; one lane probes when it is time.
+      const gate = await circuitGate(db, transport.name);
+      if (gate.state === "open") return { ...result, outcome: "waiting", nextAt: gate.retryAt, reason: "the provider is unavailable" };
+      const slot = await tryReserve(db, `provider:${transport.name}`, config.RESEND_RPS, 1, MAX_INLINE_WAIT_MS);
+      if (!slot.held) return waiting(slot.waitMs, "waiting for the provider's rate limit");
+      await sleep(slot.waitMs);
+    }
 
-    const batch = (await retakeExpiredBatch(services, campaignId, runId, options.workerId)) ?? (await claimBatch(services, campaignId, runId, size, options.workerId));
+    let batch = await retakeBatch(services, campaign, options.workerId);
     if (!batch) {
-      if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
-      return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
+      // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
+      const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
+      const throttle = await tryReserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, size, MAX_INLINE_WAIT_MS);
+      if (!throttle.held) return waiting(throttle.waitMs, "waiting for the campaign's throttle");
+      await sleep(throttle.waitMs);
+      const claimed = await claimBatch(services, campaign, size, options.workerId);
+      if (claimed === "stopped") return { ...result, outcome: "stopped" };
+      batch = claimed;
+      if (!batch) {
+        if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
+        return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
+      }
     }
-
-    if (transport.rateLimited) await sleep(await reserve(db, `provider:${transport.name}`, config.RESEND_RPS));
-
-    // Sender identities: looked up once; with some, their remaining caps are re-read every batch.
-    if (senders === null || senders.length) senders = await sendersWithCapacity(db, campaignId);
-    let assigned = senders.length ? assignSenders(batch.rows.length, senders, senderOffset) : batch.rows.map(() => null);
-    senderOffset += batch.rows.length;
-    if (senders.length && assigned.some((s) => s === null) && batch.fresh) {
-      // Every identity reached its daily cap: these emails go back until tomorrow (UTC).
-      const capped = batch.rows.filter((_r, i) => assigned[i] === null).map((r) => r.id);
-      await releaseRows(db, campaignId, capped, "pending", sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`);
-      batch.rows = batch.rows.filter((_r, i) => assigned[i] !== null);
-      assigned = assigned.filter((s) => s !== null);
-      if (!batch.rows.length) return { ...result, outcome: "waiting", nextAt: await nextDue(services, campaignId, runId) };
-    }
+    result.skipped += batch.skipped;
+    if (!batch.emails.length) continue;
 
     try {
-      const outcome = await db.transaction(async (tx) => sendBatch(tx, services, transport, campaign, batch, assigned, templates, options.workerId));
+      const outcome = await db.transaction(async (tx) => sendBatch(tx, services, transport, campaign, batch, options.workerId));
       if (outcome === "stopped") return { ...result, outcome: "stopped" };
+      if (transport.rateLimited) await recordProviderSuccess(db, transport.name);
       result.batches++;
       result.sent += outcome.sent;
       result.failed += outcome.failed;
@@ -120,9 +132,8 @@ export async function sendRun(services: Services, transport: Transport, campaign
       if (!(error instanceof TransportError)) throw error;
       const handled = await handleTransportError(services, transport, campaign, batch, options.workerId, error);
       if (handled === "failed") return { ...result, outcome: "failed", reason: error.message };
-      if (handled === "retry") return { ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(error.retryAfterMs, 1000)), reason: error.message };
+      if (handled !== "recorded") return { ...result, outcome: "waiting", nextAt: handled, reason: error.message };
       result.batches++;
-      result.failed += batch.rows.length;
     }
   }
 }
@@ -146,150 +157,6 @@ async function activateAndRead(services: Services, campaignId: number, runId: nu
   return state;
 }
 
-interface ClaimedBatch {
-  key: string;
-  rows: BatchRow[];
-  /** Claimed just now and never handed to a provider: safe to put back if the run stopped. */
-  fresh: boolean;
-}
-
-async function claimBatch(services: Services, campaignId: number, runId: number, size: number, workerId: string): Promise<ClaimedBatch | null> {
-  // Claims, stamps and returns what rendering needs, in one statement.
-  const rows = await services.db.execute<BatchRow & { key: string }>(sql`
-    with due as (
-      select e.campaign_id, e.id from scheduled_emails e
-      where e.campaign_id = ${campaignId} and e.run_id = ${runId} and e.status = 'pending' and e.scheduled_for <= now()
-        -- A step waits until the recipient's previous step is done (and that one waited for its own).
-        -- An exact-key lookup per row: the planner cannot turn it into a scan of the campaign.
-        and (e.step_number = 1 or not exists (
-          select 1 from scheduled_emails p
-          where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number = e.step_number - 1
-            and p.status in ('pending', 'paused', 'sending')))
-      order by e.scheduled_for, e.id
-      limit ${size}
-      for update skip locked
-    ), batch as (
-      select 'herald-' || encode(sha256(convert_to(string_agg(id::text, ',' order by id), 'UTF8')), 'hex') as key from due having count(*) > 0
-    ), claimed as (
-      update scheduled_emails e
-      set status = 'sending', locked_by = ${workerId}, locked_until = now() + interval '${sql.raw(LEASE)}', attempts = e.attempts + 1,
-          idempotency_key = batch.key, updated_at = now()
-      from due, batch
-      where e.campaign_id = due.campaign_id and e.id = due.id
-      returning e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, batch.key
-    )
-    select c.key, c.id, c.recipient_id, c.step_number, c.template_id, c.attempts, r.email, r.replied_at, st.stop_on_reply,
-           l.first_name, l.last_name, l.company, l.attributes
-    from claimed c
-    join run_recipients r on r.campaign_id = c.campaign_id and r.id = c.recipient_id
-    join leads l on l.id = r.lead_id
-    join sequence_steps st on st.campaign_id = c.campaign_id and st.step_number = c.step_number
-    order by c.id`);
-  if (!rows.length) return null;
-  return { key: rows[0]!.key, rows, fresh: true };
-}
-
-/** A batch whose worker died (lease expired) is resent whole, with its original key. */
-async function retakeExpiredBatch(services: Services, campaignId: number, runId: number, workerId: string): Promise<ClaimedBatch | null> {
-  const [candidate] = await services.db.execute<{ key: string }>(sql`
-    select idempotency_key as key from scheduled_emails
-    where campaign_id = ${campaignId} and run_id = ${runId} and status = 'sending' and locked_until < now()
-    limit 1`);
-  if (!candidate) return null;
-  const taken = await services.db.execute(sql`
-    update scheduled_emails set locked_by = ${workerId}, locked_until = now() + interval '${sql.raw(LEASE)}', attempts = attempts + 1, updated_at = now()
-    where campaign_id = ${campaignId} and idempotency_key = ${candidate.key} and status = 'sending' and locked_until < now()
-    returning 1`);
-  if (!taken.length) return null;
-  services.log.warn("resending a batch whose worker stopped before recording it", { campaignId, runId, emails: taken.length });
-  return { key: candidate.key, rows: await batchRows(services, campaignId, candidate.key), fresh: false };
-}
-
-async function batchRows(services: Services, campaignId: number, key: string): Promise<BatchRow[]> {
-  return services.db.execute<BatchRow>(sql`
-    select e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, r.email, r.replied_at, st.stop_on_reply,
-           l.first_name, l.last_name, l.company, l.attributes
-    from scheduled_emails e
-    join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
-    join leads l on l.id = r.lead_id
-    join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
-    where e.campaign_id = ${campaignId} and e.idempotency_key = ${key} and e.status = 'sending'
-    order by e.id`) as unknown as Promise<BatchRow[]>;
-}
-
-async function sendBatch(
-  tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, batch: ClaimedBatch,
-  senders: ReturnType<typeof assignSenders>, templates: Map<number, TemplateRow>, workerId: string,
-): Promise<"stopped" | { sent: number; failed: number; skipped: number }> {
-  await lockRunShared(tx, campaign.runId);
-  // The run's status under the barrier, and which of these addresses were suppressed since the run started.
-  const [run] = await tx.execute<{ status: string; suppressed: string[] | null }>(sql`
-    select status, (select array_agg(lower(s.email)) from suppressions s
-                    where lower(s.email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(batch.rows.map((r) => r.email))}::jsonb) x)) as suppressed
-    from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
-  if (run?.status !== "SENDING") {
-    // Paused or cancelled after the claim: nothing of this batch reaches the provider.
-    if (batch.fresh) await releaseRows(tx, campaign.id, batch.rows.map((r) => r.id), run?.status === "PAUSED" ? "paused" : "cancelled");
-    return "stopped";
-  }
-  const suppressed = new Set(run.suppressed ?? []);
-  const outcomes: Outcome[] = [];
-  const toSend: Array<{ row: BatchRow; index: number }> = [];
-  batch.rows.forEach((row, index) => {
-    if (suppressed.has(row.email.toLowerCase())) outcomes.push({ row, kind: "skipped", error: "address is suppressed" });
-    else if (row.replied_at && row.stop_on_reply) outcomes.push({ row, kind: "skipped", error: "recipient replied" });
-    else toSend.push({ row, index });
-  });
-
-  if (toSend.length) {
-    await ensureTemplates(tx, templates, batch.rows);
-    const emails = toSend.map(({ row, index }) => composeEmail(row, templates.get(row.template_id)!, campaign, senders[index] ?? null, services.config.publicUrl, services.secret));
-    const results = await transport.send(emails, { idempotencyKey: batch.key, tx });
-    results.forEach((r, i) => {
-      const { row, index } = toSend[i]!;
-      outcomes.push(r.ok
-        ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: senders[index]?.id ?? null }
-        : { row, kind: "failed", error: r.error, senderId: senders[index]?.id ?? null });
-    });
-  }
-  return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.row.step_number < campaign.steps) });
-}
-
-async function handleTransportError(services: Services, transport: Transport, campaign: CampaignForSending, batch: ClaimedBatch, workerId: string, error: TransportError): Promise<"retry" | "failed" | "rejected"> {
-  const { db, log } = services;
-  if (error.kind === "credentials") {
-    log.error("the provider refused Herald's credentials: the run fails", { campaignId: campaign.id, runId: campaign.runId, error: error.message });
-    await db.transaction(async (tx) => {
-      await lockRunShared(tx, campaign.runId);
-      await failRun(tx, campaign.id, campaign.runId, error.message);
-    });
-    return "failed";
-  }
-  const attempts = Math.max(...batch.rows.map((r) => r.attempts));
-  if (error.kind === "rejected" || attempts >= MAX_ATTEMPTS) {
-    const reason = error.kind === "rejected" ? error.message : `gave up after ${attempts} attempts: ${error.message}`;
-    await db.transaction(async (tx) => {
-      await lockRunShared(tx, campaign.runId);
-      await recordOutcomes(tx, campaign.id, campaign.runId, workerId, batch.rows.map((row) => ({ row, kind: "failed" as const, error: reason, senderId: null })));
-    });
-    return "rejected";
-  }
-  // Retryable: keep the batch (and its key) leased until the provider should be ready again.
-  if (error.status === 429 && transport.rateLimited) await block(db, `provider:${transport.name}`, error.retryAfterMs);
-  const backoffMs = Math.max(error.retryAfterMs, Math.min(60_000, 500 * 2 ** attempts));
-  await db.execute(sql`
-    update scheduled_emails set locked_until = now() + make_interval(secs => ${backoffMs / 1000}), error = ${error.message}, updated_at = now()
-    where campaign_id = ${campaign.id} and idempotency_key = ${batch.key} and status = 'sending'`);
-  log.warn("provider asked us to retry a batch", { campaignId: campaign.id, status: error.status, retryInMs: backoffMs, attempts });
-  return "retry";
-}
-
-async function releaseRows(db: Executor, campaignId: number, ids: number[], status: "pending" | "paused" | "cancelled", scheduledFor?: SQL) {
-  await db.execute(sql`
-    update scheduled_emails set status = ${status}::scheduled_email_status, locked_by = null, locked_until = null, idempotency_key = null,
-      attempts = greatest(attempts - 1, 0), updated_at = now() ${scheduledFor ? sql`, scheduled_for = ${scheduledFor}` : sql``}
-    where campaign_id = ${campaignId} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) x) and status = 'sending'`);
-}
 
 async function nextDue(services: Services, campaignId: number, runId: number): Promise<Date | null> {
   const [row] = await services.db.execute<{ at: string | null }>(sql`
@@ -300,16 +167,114 @@ async function nextDue(services: Services, campaignId: number, runId: number): P
   return row?.at ? new Date(row.at) : null;
 }
 
-async function loadTemplates(services: Services, campaignId: number): Promise<Map<number, TemplateRow>> {
-  const rows = await services.db.execute<TemplateRow>(sql`
-    select t.id, t.subject, t.html, t.text from templates t where t.id in (select template_id from sequence_steps where campaign_id = ${campaignId})`);
-  return new Map(rows.map((t) => [t.id, t]));
+
+/** Hands one fixed batch to the transport under the pause barrier and records what it answered. */
+async function sendBatch(
+  tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, batch: FixedBatch, workerId: string,
+): Promise<"stopped" | { sent: number; failed: number; skipped: number }> {
+  await lockRunShared(tx, campaign.runId);
+  const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
+  const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
+  if (run?.status !== "SENDING") {
+    if (!batch.handedAt) {
+      // Paused or cancelled before any provider saw it: the emails go back.
+      await releaseRows(tx, campaign.id, [...rows.keys()], run?.status === "PAUSED" ? "paused" : "cancelled");
+      await forgetBatch(tx, campaign.id, batch.key);
+    } else {
+      // The provider may have it: it stays one batch, retaken with its key after a resume.
+      await deferBatch(tx, campaign.id, batch.key, null, null);
+    }
+    return "stopped";
+  }
+  const outcomes: Outcome[] = [];
+  let emails = batch.emails;
+  if (!batch.handedAt) {
+    // Last look before the first hand-over: an address suppressed since the claim is dropped. Afterwards the body never changes.
+    const suppressed = new Set((await tx.execute<{ email: string }>(sql`
+      select lower(email) as email from suppressions
+      where lower(email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(emails.map((e) => e.to))}::jsonb) x)`)).map((r) => r.email));
+    if (suppressed.size) emails = emails.filter((e) => !suppressed.has(e.to.toLowerCase()));
+    await markHanded(services.db, campaign.id, batch, emails);
+  } else if (Date.now() - batch.handedAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
+    // The provider has forgotten the key: resending could duplicate, not resending could lose. Say so.
+    for (const row of rows.values()) outcomes.push({ row, kind: "unknown", error: "first handed to the provider more than 24 h ago; whether it was accepted cannot be known", senderId: row.sender_id });
+    const counts = await recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: false });
+    await forgetBatch(tx, campaign.id, batch.key);
+    return counts;
+  }
+
+  const results = emails.length ? await callTransport(services, transport, campaign.runId, batch, emails, tx) : [];
+  const answered = new Set<number>();
+  results.forEach((r, i) => {
+    const row = rows.get(emails[i]!.scheduledEmailId);
+    if (!row) return;
+    answered.add(row.id);
+    outcomes.push(r.ok ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: row.sender_id } : { row, kind: "failed", error: r.error, senderId: row.sender_id });
+  });
+  // Dropped before the first hand-over (suppressed meanwhile): never sent.
+  for (const row of rows.values()) if (!answered.has(row.id)) outcomes.push({ row, kind: "skipped", error: "address is suppressed" });
+  const counts = await recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.row.step_number < campaign.steps) });
+  await forgetBatch(tx, campaign.id, batch.key);
+  return counts;
 }
 
-/** Templates a batch needs that the lane has not loaded (a step's template was swapped between runs). */
-async function ensureTemplates(tx: Transaction, templates: Map<number, TemplateRow>, rows: BatchRow[]) {
-  const missing = [...new Set(rows.map((r) => r.template_id).filter((id) => !templates.has(id)))];
-  if (!missing.length) return;
-  const found = await tx.execute<TemplateRow>(sql`select id, subject, html, text from templates where id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) x)`);
-  for (const t of found) templates.set(t.id, t);
+/** The provider call, bounded: the transport's own timeout, and abandoned if a pause waits for the barrier. */
+async function callTransport(services: Services, transport: Transport, runId: number, batch: FixedBatch, emails: OutgoingEmail[], tx: Transaction) {
+  const controller = new AbortController();
+  let checking = false;
+  const watch = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    exclusiveWaiting(services.db, runId, PAUSE_PATIENCE_MS)
+      .then((waiting) => { if (waiting) controller.abort(new Error("pause")); })
+      .catch(() => {})
+      .finally(() => { checking = false; });
+  }, 250);
+  try {
+    // A retake hands over exactly the stored bytes.
+    return await transport.send(batch.handedAt && emails === batch.emails ? (JSON.parse(batch.payload) as OutgoingEmail[]) : emails, { idempotencyKey: batch.key, tx, signal: controller.signal });
+  } catch (error) {
+    if (controller.signal.aborted && error instanceof TransportError) throw new TransportError("abandoned the provider call for a pause", "retry", 0, null);
+    throw error;
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+/** What a batch without an answer becomes: "failed" (the run failed), "recorded", or when to try it again. */
+async function handleTransportError(services: Services, transport: Transport, campaign: CampaignForSending, batch: FixedBatch, workerId: string, error: TransportError): Promise<"failed" | "recorded" | Date> {
+  const { db, log } = services;
+  const context = { campaignId: campaign.id, runId: campaign.runId, status: error.status, error: error.message };
+  if (error.kind === "credentials") {
+    log.error("the provider refused Herald's credentials: the run fails", context);
+    await db.transaction(async (tx) => {
+      await lockRunShared(tx, campaign.runId);
+      await failRun(tx, campaign.id, campaign.runId, error.message);
+    });
+    return "failed";
+  }
+  if (error.kind === "rejected" || error.kind === "unknown") {
+    // Only a definite refusal fails a recipient; a 409 on the key leaves the outcome unknown.
+    if (error.kind === "unknown") log.error("the provider will not say what became of a batch: recorded as unknown", context);
+    await db.transaction(async (tx) => {
+      await lockRunShared(tx, campaign.runId);
+      const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
+      await recordOutcomes(tx, campaign.id, campaign.runId, workerId, [...rows.values()].map((row): Outcome => (error.kind === "unknown"
+        ? { row, kind: "unknown", error: error.message, senderId: row.sender_id }
+        : { row, kind: "failed", error: error.message, senderId: row.sender_id })), { hasLaterSteps: false });
+      await forgetBatch(tx, campaign.id, batch.key);
+    });
+    return "recorded";
+  }
+  if (error.kind === "unavailable") {
+    // Outcome unknown for now: the same bytes go again with the same key once the circuit lets a lane try.
+    const retryAt = await recordProviderFailure(db, transport.name, error.message);
+    await deferBatch(db, campaign.id, batch.key, retryAt, error.message);
+    log.warn("the provider did not answer a batch; it will be retaken with the same key", { ...context, retryAt });
+    return retryAt;
+  }
+  if (error.status === 429 && transport.rateLimited) await block(db, `provider:${transport.name}`, error.retryAfterMs);
+  const retryAt = new Date(Date.now() + error.retryAfterMs);
+  await deferBatch(db, campaign.id, batch.key, retryAt, error.status ? error.message : null);
+  return retryAt;
 }

@@ -16,15 +16,19 @@ export interface OutgoingEmail {
 export type EmailOutcome = { ok: true; providerMessageId: string } | { ok: false; error: string };
 
 /**
- * Why a whole batch did not go out. `retry`: nothing is known to be lost;
- * send the same batch again with the same idempotency key after `retryAfterMs`.
+ * Why a whole batch has no answer. `retry`: the provider asked us to slow down
+ * (429, a concurrent request under the key); send the same batch again with
+ * the same key after `retryAfterMs`. `unavailable`: 5xx, timeout or network
+ * error, the outcome is unknown for now; the same batch goes again with the
+ * same key, and repeated ones open the provider circuit. `unknown`: the
+ * provider will never tell (409 on the key); recorded as unknown, never failed.
  * `credentials`: the provider refuses us; the run fails with the reason.
- * `rejected`: the request itself is invalid; every email of it fails.
+ * `rejected`: a definite refusal of the request; every email of it fails.
  */
 export class TransportError extends Error {
   constructor(
     message: string,
-    public readonly kind: "retry" | "credentials" | "rejected",
+    public readonly kind: "retry" | "unavailable" | "unknown" | "credentials" | "rejected",
     public readonly retryAfterMs = 0,
     public readonly status: number | null = null,
   ) {
@@ -37,6 +41,9 @@ export interface Transport {
   readonly name: "outbox" | "resend";
   /** Whether calls are paced by the provider's cluster-wide rate limit. */
   readonly rateLimited: boolean;
-  /** One outcome per email, in order. The transaction is the one that records the results. */
-  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Transaction }): Promise<EmailOutcome[]>;
+  /**
+   * One outcome per email, in order. The transaction is the one that records
+   * the results; `signal` aborts the call (a timeout or a waiting pause).
+   */
+  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Transaction; signal?: AbortSignal }): Promise<EmailOutcome[]>;
 }

@@ -1,3 +1,18 @@
+/**
+ * The one definition of every rate Herald shows: the UI, `herald stats`, the
+ * Airtable bases and the README all take theirs from here.
+ *
+ * Engagement rates are per person: the people who did something (opened,
+ * clicked, replied, unsubscribed; opened and clicked already count each
+ * person once per run) over the people reached. People reached are the
+ * people mailed at least once (`peopleSent`) minus those whose mail bounced,
+ * when the provider reports deliveries; with no delivery reports (the
+ * outbox) they are the people mailed. A sequence's later steps therefore do
+ * not lower its open rate: they add emails, not people.
+ *
+ * The only per-email figure is the delivery rate (emails delivered over
+ * emails sent), labelled so wherever it is shown.
+ */
 export interface CounterSet {
   sent: number;
   delivered: number;
@@ -8,9 +23,15 @@ export interface CounterSet {
   bounced: number;
   complained: number;
   unsubscribed: number;
+  /** People mailed at least once; absent or 0 with emails sent means totals without people (legacy imports). */
+  peopleSent?: number;
+  people_sent?: number;
+  peopleBounced?: number;
+  people_bounced?: number;
 }
 
 export interface Rates {
+  /** Per email: delivered emails over sent emails; null when the provider reports no deliveries. */
   delivery: number | null;
   open: number | null;
   click: number | null;
@@ -19,24 +40,33 @@ export interface Rates {
   bounce: number | null;
   complaint: number | null;
   unsubscribe: number | null;
+  /** The base the engagement rates divide by, and what it counts. */
+  base: { count: number; of: "people reached" | "emails sent" };
 }
 
-const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
+const ratio = (n: number, d: number) => (d > 0 ? Math.min(1, n / d) : null);
 
-/**
- * Engagement rates are over delivered mail when the provider reports
- * deliveries, else over sent mail (the outbox transport reports none).
- */
+/** The people a set of counters reached: the denominator of every engagement rate. */
+export function peopleReached(c: CounterSet): Rates["base"] {
+  const people = Number(c.peopleSent ?? c.people_sent ?? 0);
+  const bounced = Number(c.peopleBounced ?? c.people_bounced ?? 0);
+  if (people === 0 && c.sent > 0) return { count: c.delivered > 0 ? c.delivered : c.sent, of: "emails sent" };
+  return { count: c.delivered > 0 ? Math.max(0, people - bounced) : people, of: "people reached" };
+}
+
 export function ratesOf(c: CounterSet): Rates {
-  const reached = c.delivered > 0 ? c.delivered : c.sent;
+  const base = peopleReached(c);
+  const people = Number(c.peopleSent ?? c.people_sent ?? 0);
+  const bouncedPeople = Number(c.peopleBounced ?? c.people_bounced ?? 0);
   return {
     delivery: c.delivered > 0 ? ratio(c.delivered, c.sent) : null, // nothing reported (e.g. the outbox) is not 0 %
-    open: ratio(c.opened, reached),
-    click: ratio(c.clicked, reached),
+    open: ratio(c.opened, base.count),
+    click: ratio(c.clicked, base.count),
     clickToOpen: ratio(c.clicked, c.opened),
-    reply: ratio(c.replied, reached),
-    bounce: ratio(c.bounced, c.sent),
-    complaint: ratio(c.complained, reached),
-    unsubscribe: ratio(c.unsubscribed, reached),
+    reply: ratio(c.replied, base.count),
+    bounce: base.of === "people reached" ? ratio(bouncedPeople, people) : ratio(c.bounced, c.sent),
+    complaint: ratio(c.complained, base.count),
+    unsubscribe: ratio(c.unsubscribed, base.count),
+    base,
   };
 }

@@ -30,12 +30,50 @@ export function renderString(source: string, data: MergeData, mode: "html" | "te
   });
 }
 
-export function renderTemplate(template: TemplateParts, data: MergeData): TemplateParts {
+export interface Rendered extends TemplateParts {
+  /** Link targets removed from the HTML because they were not http(s) or mailto; a preview says so. */
+  droppedLinks: string[];
+}
+
+export function renderTemplate(template: TemplateParts, data: MergeData): Rendered {
+  const { html, dropped } = safeHrefs(renderString(template.html, data, "html"));
   return {
     subject: renderString(template.subject, data, "text").replace(/[\r\n]+/g, " "),
-    html: renderString(template.html, data, "html"),
+    html,
     text: renderString(template.text, data, "text"),
+    droppedLinks: dropped,
   };
+}
+
+const HREF = /(\s)(href|xlink:href|action|formaction)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)/gi;
+const ALLOWED_SCHEME = /^(https?|mailto):/i;
+const named: Record<string, string> = { amp: "&", colon: ":", tab: "\t", newline: "\n", sol: "/", lpar: "(", rpar: ")", quot: '"', apos: "'" };
+
+/** The URL a browser would see: entities decoded, the tabs and newlines it ignores removed. */
+function decodeAttribute(value: string): string {
+  return value
+    .replace(/&#x([0-9a-f]+);?/gi, (_m, hex: string) => String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff)))
+    .replace(/&#([0-9]+);?/g, (_m, dec: string) => String.fromCodePoint(Math.min(Number(dec), 0x10ffff)))
+    .replace(/&([a-z]+);?/gi, (m, name: string) => named[name.toLowerCase()] ?? m)
+    // eslint-disable-next-line no-control-regex -- browsers ignore these inside a URL, so they must be removed before the scheme check
+    .replace(/[\u0000-\u0020\u007f]+/g, "");
+}
+
+/**
+ * Only http(s) and mailto links survive (and in-page `#` anchors): a lead's
+ * data must not turn `href="{{website}}"` into `javascript:`. Anything else,
+ * scheme-less paths included (they mean nothing in an email), loses the attribute.
+ */
+export function safeHrefs(html: string): { html: string; dropped: string[] } {
+  const dropped: string[] = [];
+  const out = html.replace(HREF, (match, space: string, _name: string, _eq: string, quoted: string) => {
+    const raw = quoted.replace(/^["']|["']$/g, "");
+    const url = decodeAttribute(raw);
+    if (url.startsWith("#") || ALLOWED_SCHEME.test(url)) return match;
+    dropped.push(raw);
+    return space;
+  });
+  return { html: out, dropped };
 }
 
 /** The tags a template uses, so the editor can warn about ones no lead has. */

@@ -2,12 +2,13 @@ import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
 import { leads, senderIdentities, templates } from "../../db/schema";
+import { oneLine } from "../campaigns/schema";
 import { Conflict, NotFound } from "../errors";
 import { mergeDataFor, renderTemplate, tagsIn } from "./render";
 
 export const templateInput = z.object({
-  name: z.string().trim().min(1, "Give the template a name").max(200),
-  subject: z.string().trim().min(1, "Write a subject").max(500),
+  name: oneLine(z.string().trim().min(1, "Give the template a name").max(200), "The name"),
+  subject: oneLine(z.string().trim().min(1, "Write a subject").max(500), "The subject"),
   html: z.string().min(1, "Write the HTML body").max(500_000),
   text: z.string().max(500_000).default(""),
 });
@@ -42,7 +43,8 @@ export async function getTemplate(db: Executor, id: number) {
 
 export const previewInput = z.object({
   templateId: z.number().int().positive().optional(),
-  draft: templateInput.pick({ subject: true, html: true, text: true }).optional(),
+  // A draft being typed may be empty: the preview renders what is there, it does not validate the template.
+  draft: z.object({ subject: z.string().max(500), html: z.string().max(500_000), text: z.string().max(500_000).default("") }).optional(),
   leadId: z.number().int().positive().optional(),
 });
 
@@ -59,7 +61,7 @@ export async function previewTemplate(db: Executor, input: z.input<typeof previe
 
 export const senderInput = z.object({
   fromEmail: z.email("Enter the sending address"),
-  fromName: z.string().trim().max(200).default(""),
+  fromName: oneLine(z.string().trim().max(200), "The from name").default(""),
   dailyCap: z.number().int().min(1).max(1_000_000).default(1000),
 });
 

@@ -24,6 +24,13 @@ export function parseReplyTag(secret: string, address: string): { campaignId: nu
   return replyTag(secret, campaignId, scheduledEmailId) === `r${m[1]}-${m[2]}-${m[3]}` ? { campaignId, scheduledEmailId } : null;
 }
 
+/** True when a From header ("Name <addr>" or a bare address) is the given recipient's address. */
+export function sentBy(from: string | undefined, recipientEmail: string): boolean {
+  if (!from) return false;
+  const address = (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim().toLowerCase();
+  return address === recipientEmail.trim().toLowerCase();
+}
+
 /**
  * Records that a recipient replied: a `replied` event once per recipient, the
  * counters in the same transaction, and the recipient's remaining steps that

@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { Role } from "../auth/users";
-import { DomainError, ValidationFailed } from "../errors";
+import { DomainError, errorRef, somethingWentWrong, TooManyAttempts, ValidationFailed } from "../errors";
 import type { Context } from "./context";
 import { toTRPCError } from "./errors";
 
@@ -14,8 +14,12 @@ const t = initTRPC.context<Context>().create({
       cause instanceof ZodError ? (z.flattenError(cause).fieldErrors as Record<string, string[]>)
       : cause instanceof ValidationFailed ? cause.fieldErrors
       : null;
-    const message = cause instanceof ZodError ? summarizeZod(cause) : shape.message;
-    return { ...shape, message, data: { ...shape.data, fieldErrors, stack: undefined } };
+    let message = cause instanceof ZodError ? summarizeZod(cause) : shape.message;
+    // Anything unexpected that did not pass through the masking middleware (tRPC's own failures) is masked here too.
+    if (error.code === "INTERNAL_SERVER_ERROR" && !message.startsWith("Something went wrong")) message = somethingWentWrong(errorRef());
+    const retryAfterSeconds = cause instanceof TooManyAttempts ? cause.retryAfterSeconds : undefined;
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message, data: { ...data, fieldErrors, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) } };
   },
 });
 
@@ -23,9 +27,22 @@ function summarizeZod(error: ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
-const domainErrors = t.middleware(async ({ next }) => {
+/**
+ * Domain errors keep their human sentence. Anything else is a bug or an
+ * outage: the client gets "Something went wrong (ref X)" and the log gets the
+ * stack under that ref, so no SQL, parameter or stack ever reaches a browser.
+ */
+const domainErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+  if (result.ok) return result;
+  const error = result.error;
+  if (error.cause instanceof DomainError) throw toTRPCError(error.cause);
+  if (error.code === "INTERNAL_SERVER_ERROR") {
+    const ref = errorRef();
+    const cause = error.cause ?? error;
+    ctx.services.log.error(`unexpected error in ${path} (ref ${ref})`, { ref, error: cause.message, stack: cause.stack });
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: somethingWentWrong(ref) });
+  }
   return result;
 });
 

@@ -8,9 +8,12 @@ import type { AddressInfo } from "node:net";
  * 5 requests/s per base, then 429 and 30 s of 429s; at most 10 records per
  * write (422); upserts on `performUpsert.fieldsToMergeOn` (no match creates,
  * one updates, several fail); list pagination with offset and pageSize ≤ 100;
- * the filterByFormula subset Herald uses, LAST_MODIFIED_TIME included; the
- * Meta API; Airtable's error bodies. The clock is injectable so tests need not
- * wait 30 s.
+ * the filterByFormula subset Herald uses, LAST_MODIFIED_TIME and RECORD_ID
+ * included; the Meta API, which refuses to create computed fields
+ * (lastModifiedTime, formula…) as the real one does; writes by record id (404
+ * for a deleted record); Airtable's error bodies. Tests can act as ops
+ * (edit, duplicate, delete records) and step in before any request. The clock
+ * is injectable so tests need not wait 30 s.
  */
 export interface FakeField {
   id: string;
@@ -31,6 +34,17 @@ interface FakeTable {
   records: FakeRecord[];
 }
 
+/** Field types the Meta API refuses to create (a person can still add them in the UI). */
+const COMPUTED = ["autoNumber", "button", "count", "createdBy", "createdTime", "externalSyncSource", "formula", "lastModifiedBy", "lastModifiedTime", "multipleLookupValues", "rollup"];
+
+export interface RequestInfo {
+  method: string;
+  path: string;
+  baseId: string;
+  /** Requests so far (this one included). */
+  index: number;
+}
+
 export interface AirtableServerOptions {
   token?: string;
   now?: () => number;
@@ -49,7 +63,8 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
   const bases = new Map<string, Map<string, FakeTable>>();
   const window = new Map<string, number[]>();
   const blockedUntil = new Map<string, number>();
-  const stats = { requests: 0, writes: 0, violations: 0, maxRecordsPerWrite: 0, byBase: new Map<string, number>() };
+  const stats = { requests: 0, writes: 0, violations: 0, maxRecordsPerWrite: 0, byBase: new Map<string, number>(), arrivals: new Map<string, number[]>() };
+  let beforeRequest: ((info: RequestInfo) => void | Promise<void>) | null = null;
   let outageUntil = 0;
   const offsets = new Map<string, { ids: string[]; at: number }>();
 
@@ -70,7 +85,7 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     for (const [name, value] of Object.entries(fields)) {
       const field = table.fields.find((f) => f.name === name);
       if (!field) return `Unknown field name: "${name}"`;
-      if (["lastModifiedTime", "formula", "createdTime"].includes(field.type)) return `Field "${name}" cannot accept a value because the field is computed`;
+      if (COMPUTED.includes(field.type)) return `Field "${name}" cannot accept a value because the field is computed`;
       if (field.type === "singleSelect" && value !== null && value !== "") {
         const choices = (field.options?.choices as Array<{ name: string }> | undefined) ?? [];
         if (!choices.some((c) => c.name === value)) {
@@ -105,7 +120,7 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     return { id: record.id, createdTime: record.createdTime, fields };
   }
 
-  /** The formula subset: IS_AFTER(LAST_MODIFIED_TIME({F}), 'iso'), {F} = 'v' | number, {F} = BLANK(), AND(…), OR(…), NOT(…). */
+  /** The formula subset: IS_AFTER(LAST_MODIFIED_TIME([{F}]), 'iso'), RECORD_ID() = 'rec…', {F} = 'v' | number, {F} = BLANK(), AND(…), OR(…), NOT(…). */
   function compile(formula: string): ((t: FakeTable, r: FakeRecord) => boolean) | null {
     const f = formula.trim();
     if (!f) return () => true;
@@ -116,12 +131,14 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       const fns = args as Array<(t: FakeTable, r: FakeRecord) => boolean>;
       return call[1] === "AND" ? (t, r) => fns.every((fn) => fn(t, r)) : call[1] === "OR" ? (t, r) => fns.some((fn) => fn(t, r)) : (t, r) => !fns[0]!(t, r);
     }
-    const after = /^IS_AFTER\(LAST_MODIFIED_TIME\(\{([^}]+)\}\),\s*'([^']+)'\)$/.exec(f);
+    const after = /^IS_AFTER\(LAST_MODIFIED_TIME\((?:\{([^}]+)\})?\),\s*'([^']+)'\)$/.exec(f);
     if (after) {
       const since = Date.parse(after[2]!);
       if (Number.isNaN(since)) return null;
-      return (_t, r) => (r.modified[after[1]!] ?? 0) > since;
+      return (_t, r) => (after[1] ? r.modified[after[1]] ?? 0 : Math.max(0, ...Object.values(r.modified))) > since;
     }
+    const rid = /^RECORD_ID\(\)\s*=\s*'([^']*)'$/.exec(f);
+    if (rid) return (_t, r) => r.id === rid[1];
     const eq = /^\{([^}]+)\}\s*=\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?)|BLANK\(\))$/.exec(f);
     if (eq) {
       return (_t, r) => {
@@ -190,12 +207,23 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     const staged: Array<() => void> = [];
     // Validate everything first: Airtable applies a request all or nothing.
     const shadow = new Map<string, FakeRecord>();
+    // Records by their merge key, built once per request (a base may hold 30,000 records).
+    const keyOf = (f: Record<string, unknown>) => JSON.stringify((merge ?? []).map((m) => f[m] ?? null));
+    const byKey = new Map<string, FakeRecord[]>();
+    if (merge) {
+      for (const r of table.records) {
+        const k = keyOf(r.fields);
+        const same = byKey.get(k);
+        if (same) same.push(r);
+        else byKey.set(k, [r]);
+      }
+    }
     for (const input of records) {
       const fields = input.fields ?? {};
       let target: FakeRecord | undefined;
       if (method === "POST") target = undefined;
       else if (merge) {
-        const matches = table.records.filter((r) => merge.every((m) => JSON.stringify(r.fields[m]) === JSON.stringify(fields[m])));
+        const matches = byKey.get(keyOf(fields)) ?? [];
         if (matches.length > 1) return fail(res, 422, "INVALID_RECORDS", `Found multiple records matching the fieldsToMergeOn values: ${merge.join(", ")}`);
         target = matches[0];
       } else {
@@ -227,6 +255,8 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       const name = String(body.name ?? "");
       if (!name) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", "Table name is required");
       if (tableOf(baseId, name)) return fail(res, 422, "DUPLICATE_TABLE_NAME", `A table named "${name}" already exists`);
+      const refused = ((body.fields as Array<Omit<FakeField, "id">>) ?? []).find((f) => COMPUTED.includes(f.type));
+      if (refused) return fail(res, 422, "UNSUPPORTED_FIELD_TYPE_FOR_CREATE", `Field type "${refused.type}" is not supported for creating fields through the API`);
       const fields = ((body.fields as Array<Omit<FakeField, "id">>) ?? []).map((f) => ({ ...f, id: newId("fld") }));
       const table: FakeTable = { id: newId("tbl"), name, fields, records: [] };
       b.set(table.id, table);
@@ -236,6 +266,7 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       const table = tableOf(baseId, rest[0]!);
       if (!table) return fail(res, 404, "TABLE_NOT_FOUND", "Could not find table");
       if (table.fields.some((f) => f.name === body.name)) return fail(res, 422, "DUPLICATE_OR_EMPTY_FIELD_NAME", `A field named "${String(body.name)}" already exists`);
+      if (COMPUTED.includes(String(body.type))) return fail(res, 422, "UNSUPPORTED_FIELD_TYPE_FOR_CREATE", `Field type "${String(body.type)}" is not supported for creating fields through the API`);
       const field = { id: newId("fld"), name: String(body.name), type: String(body.type), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
       table.fields.push(field);
       return send(res, 200, field);
@@ -244,6 +275,7 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
   }
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const arrived = clock();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? "/", "http://x");
@@ -254,11 +286,15 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     const baseId = isMeta ? parts[3]! : parts[1]!;
     stats.requests++;
     stats.byBase.set(baseId, (stats.byBase.get(baseId) ?? 0) + 1);
+    if (!stats.arrivals.has(baseId)) stats.arrivals.set(baseId, []);
+    stats.arrivals.get(baseId)!.push(Date.now());
+    if (beforeRequest) await beforeRequest({ method: req.method ?? "GET", path: url.pathname + url.search, baseId, index: stats.requests });
 
     if (req.headers.authorization !== `Bearer ${token}`) return fail(res, 401, "AUTHENTICATION_REQUIRED", "Authentication required");
-    const now = clock();
-    if (now < outageUntil) return fail(res, 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.");
-    // 5 requests per second per base; over it, 429 now and for the next 30 seconds.
+    if (arrived < outageUntil) return fail(res, 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.");
+    // 5 requests per second per base; over it, 429 now and for the next 30 seconds. Real time, whatever
+    // clock a test gives the records: Airtable's limit is counted in seconds that pass.
+    const now = Date.now();
     if ((blockedUntil.get(baseId) ?? 0) > now) {
       stats.violations++;
       return send(res, 429, { errors: [{ error: "RATE_LIMIT_REACHED", message: "Rate limit exceeded. Please try again later" }] });
@@ -364,6 +400,36 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       setFields(table, record, fields, false, true);
       table.records.push(record);
       return record.id;
+    },
+    /** Airtable's "duplicate record": a copy of every field, the Herald ID included. */
+    duplicate(baseId: string, tableName: string, recordId: string) {
+      const table = tableOf(baseId, tableName)!;
+      const source = table.records.find((r) => r.id === recordId)!;
+      const now = clock();
+      const copy: FakeRecord = { id: newId("rec"), createdTime: new Date(now).toISOString(), fields: { ...source.fields }, modified: Object.fromEntries(Object.keys(source.fields).map((k) => [k, now])) };
+      table.records.push(copy);
+      return copy.id;
+    },
+    /** A person deletes a record in the UI. */
+    remove(baseId: string, tableName: string, recordId: string) {
+      const table = tableOf(baseId, tableName)!;
+      table.records = table.records.filter((r) => r.id !== recordId);
+    },
+    /** Runs before each API request is handled (after it is counted): lets a test act as ops at any point of a round. */
+    beforeRequest(fn: ((info: RequestInfo) => void | Promise<void>) | null) {
+      beforeRequest = fn;
+    },
+    /** The most requests to one base that arrived within any sliding second, and how many arrived over the limit. */
+    busiestSecond(baseId: string) {
+      const times = [...(stats.arrivals.get(baseId) ?? [])].sort((a, b) => a - b);
+      let most = 0;
+      let over = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i]! - times[j]! >= 1000) j++;
+        most = Math.max(most, i - j + 1);
+        if (i - j + 1 > limit) over++;
+      }
+      return { most, over };
     },
     records(baseId: string, tableName: string) {
       const table = tableOf(baseId, tableName);

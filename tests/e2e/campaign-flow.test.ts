@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
-import { DEMO_ADMIN, seedDemoData } from "../../server/demo/seed";
+import { seedDemoData } from "../../server/demo/seed";
 import { useTestDatabase } from "../helpers/db";
 import { launchChromium, screenshot } from "../helpers/browser";
 import { userFactory } from "../helpers/factories";
@@ -13,9 +13,11 @@ let server: Awaited<ReturnType<typeof startTestServer>>;
 let worker: WorkerHandle;
 let browser: Browser;
 let page: Page;
+let admin: { email: string; password: string };
 
 beforeAll(async () => {
   await seedDemoData(t.services.db);
+  admin = await userFactory(t.services, { role: "admin", email: "admin@herald.local" });
   server = await startTestServer(t.services);
   worker = await startWorker(t.services, t.url, { concurrency: 4, pollInterval: 100 });
   browser = await launchChromium();
@@ -36,8 +38,8 @@ describe("a team member in the browser", () => {
     await page.goto(`${server.base}/campaigns`);
     await expect.poll(() => page.url()).toContain("/login?next=%2Fcampaigns");
     await screenshot(page, "01-login");
-    await page.getByLabel("Email").fill(DEMO_ADMIN.email);
-    await page.getByLabel("Password").fill(DEMO_ADMIN.password);
+    await page.getByLabel("Email").fill(admin.email);
+    await page.getByLabel("Password").fill(admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/campaigns$/);
     await expect.poll(() => page.getByRole("link", { name: "Design partner outreach" }).count()).toBe(1);
@@ -64,7 +66,7 @@ describe("a team member in the browser", () => {
     await page.getByRole("button", { name: "Add step" }).click();
     await page.getByLabel("Delay after previous (hours)").fill("0");
     await page.getByLabel("E2E list").check();
-    await page.getByLabel("Throttle (emails a minute)").fill("600");
+    await page.getByLabel("Throttle (emails a minute)").fill("300"); // slow enough to pause mid-run on a busy machine
     await screenshot(page, "04-new-campaign");
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.waitForURL(/\/campaigns\/\d+$/);
@@ -72,7 +74,8 @@ describe("a team member in the browser", () => {
     await screenshot(page, "05-campaign-draft");
 
     await page.getByRole("button", { name: "Start" }).click();
-    await expect.poll(() => statusBadge().textContent()).toBe("running");
+    // Start asks first with the pre-flight (one more request than before): give a busy machine time.
+    await expect.poll(() => statusBadge().textContent(), { timeout: 10_000 }).toBe("running");
     const first = await (async () => { await expect.poll(sentOnPage, { timeout: 10_000 }).toBeGreaterThan(0); return sentOnPage(); })();
     await expect.poll(sentOnPage, { timeout: 10_000 }).toBeGreaterThan(first);
     await screenshot(page, "06-campaign-sending");
@@ -97,7 +100,7 @@ describe("a team member in the browser", () => {
   it("reruns only the non-openers, then compares the two runs", async () => {
     await page.getByLabel("Rerun for").selectOption("not_opened");
     await page.getByRole("button", { name: "Rerun" }).click();
-    await expect.poll(() => page.getByRole("link", { name: "Run 2" }).count()).toBe(1);
+    await expect.poll(() => page.getByRole("link", { name: "Run 2" }).count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => statusBadge().textContent(), { timeout: 30_000 }).toBe("completed");
     await page.getByRole("link", { name: "Compare the last two runs" }).click();
     await page.waitForURL(/compare/);

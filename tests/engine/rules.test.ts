@@ -75,7 +75,8 @@ describe("sending rules", () => {
     const result = await send(c.id, runId!);
     expect(result).toMatchObject({ outcome: "idle", sent: 5 });
     const froms = await t.services.db.execute<{ from_address: string; n: number }>(sql`select from_address, count(*)::int as n from outbox_messages where campaign_id = ${c.id} group by 1 order by 1`);
-    expect(froms).toEqual([{ from_address: "a@herald.test", n: 3 }, { from_address: "b@herald.test", n: 2 }]);
+    // The identity gives the address, the campaign form the name (decision 019).
+    expect(froms).toEqual([{ from_address: "Herald Test <a@herald.test>", n: 3 }, { from_address: "Herald Test <b@herald.test>", n: 2 }]);
     const statuses = await emailStatuses(t.services, runId!);
     expect(statuses).toEqual({ sent: 5, pending: 3 });
     const [next] = await t.services.db.execute<{ at: string }>(sql`select min(scheduled_for) as at from scheduled_emails where run_id = ${runId} and status = 'pending'`);

@@ -17,13 +17,14 @@ beforeAll(async () => {
   transport = resendTransport(fake.apiKey, fake.url);
 });
 afterAll(() => fake.close());
-beforeEach(() => {
+beforeEach(async () => {
   fake.state.accepted = [];
   fake.state.failNext = [];
   fake.state.onAccepted = null;
   fake.state.rejectAddresses.clear();
   fake.state.latencyMs = 0;
   fake.state.rps = 50;
+  await t.services.db.execute(sql`delete from provider_health`);
 });
 
 const counters = async (campaignId: number) => {
@@ -88,7 +89,9 @@ describe("sending through Resend (a local fake the real SDK talks to)", () => {
     expect(first.outcome).toBe("waiting");
     expect(first.nextAt!.getTime()).toBeGreaterThan(Date.now());
     expect(await emailStatuses(t.services, runId!)).toEqual({ sending: 30 });
+    // Time passes: the lease and the provider's back-off run out.
     await t.services.db.execute(sql`update scheduled_emails set locked_until = now() where run_id = ${runId}`);
+    await t.services.db.execute(sql`update provider_health set retry_at = now()`);
     const second = await sendRun(t.services, transport, c.id, runId!, { workerId: "w" });
     expect(second).toMatchObject({ outcome: "completed", sent: 30 });
     expect(fake.state.accepted).toHaveLength(30);
@@ -147,7 +150,7 @@ describe("sending through Resend (a local fake the real SDK talks to)", () => {
 
   it("a 429 slows the sender down and loses nothing", async () => {
     await t.services.db.execute(sql`delete from rate_limits`);
-    fake.state.rps = 2; // the provider allows less than Herald was told
+    fake.state.rps = 1; // the provider allows less than Herald was told
     fake.state.rateLimited = 0;
     const c = await campaignFactory(t.services, { recipients: 500 });
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });

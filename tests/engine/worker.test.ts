@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { dryRun } from "../../server/sending/dry-run";
+import { kickSending } from "../../server/sending/schedule";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory } from "../helpers/engine";
@@ -42,4 +43,18 @@ describe("graphile-worker", () => {
     expect(jobs!.n).toBe(0);
     expect((await getCampaign(t.services.db, c.id)).status).toBe("draft");
   });
+
+  it("kicks while the lanes work add no job: exactly two lanes per run, each job with its own worker id, and the run completes", async () => {
+    const c = await campaignFactory(t.services, { recipients: 100, settings: { throttlePerMinute: 600 } });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    const lanes = () => t.services.db.execute<{ worker_id: string }>(sql`select worker_id from send_lanes where run_id = ${runId} and worker_id is not null and lease_until > now()`);
+    await until(lanes, (l) => l.length === 2);
+    for (let i = 0; i < 5; i++) await kickSending(t.services);
+    const [jobs] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs where key like ${`send-run:${runId}:%`}`);
+    expect(jobs!.n).toBe(2);
+    const holders = (await lanes()).map((l) => l.worker_id);
+    expect(new Set(holders).size).toBe(holders.length);
+    const done = await until(() => getCampaign(t.services.db, c.id), (x) => x.status === "completed", 40_000);
+    expect(done.currentRun).toMatchObject({ status: "COMPLETED", sent: 100 });
+  }, 60_000);
 });

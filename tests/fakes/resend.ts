@@ -22,6 +22,11 @@ export interface AcceptedEmail {
  * the first response without sending; other payload or still running: 409),
  * a per-team rate limit answered with 429 rate_limit_exceeded and the
  * ratelimit-* / retry-after headers, and Resend's error body shape.
+ * Faults to inject: `failNext` (the next calls answer these statuses),
+ * `down` (every batch call answers it: an outage), `latencyMs`, and `hang`
+ * ("before": never answers and sends nothing; "after": sends, then never
+ * answers; a later call with the same key gets the stored answer).
+ * `now` is the fake's clock for the 24 h key window (tests move it).
  */
 export async function startResendFake(options: { apiKey?: string; rps?: number; latencyMs?: number } = {}) {
   const apiKey = options.apiKey ?? "re_test_key";
@@ -37,8 +42,16 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     rejectAddresses: new Set<string>(),
     /** Called after an accepted batch is stored, before the response is written (to simulate a crash mid-call). */
     onAccepted: null as null | ((emails: AcceptedEmail[]) => void),
+    /** While set, every batch call answers this status (a provider outage). */
+    down: 0,
+    hang: "none" as "none" | "before" | "after",
+    /** Batch calls that hung and have not answered. */
+    hanging: 0,
+    conflicts: 0,
+    now: () => Date.now(),
   };
-  const idempotency = new Map<string, { hash: string; status: number; body: unknown; done: boolean }>();
+  const WINDOW_MS = 24 * 3_600_000;
+  const idempotency = new Map<string, { hash: string; status: number; body: unknown; done: boolean; at: number }>();
   let tokens = state.rps;
   let last = Date.now();
 
@@ -69,8 +82,12 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       return req.headers.authorization ? error(res, 403, "invalid_api_key", "API key is invalid") : error(res, 401, "missing_api_key", "Missing API key in the authorization header.");
     }
-    const forced = state.failNext.shift();
+    const forced = state.failNext.shift() ?? (req.url === "/emails/batch" ? state.down : 0);
     if (forced) return error(res, forced, "internal_server_error", "An unexpected error occurred.");
+    if (state.hang === "before") {
+      state.hanging++;
+      return; // never answers, never sends
+    }
     if (req.method !== "POST" || (req.url !== "/emails/batch" && req.url !== "/emails")) return error(res, 404, "not_found", "The requested endpoint does not exist.");
 
     let body: unknown;
@@ -88,12 +105,15 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     if (key) {
       if (key.length < 1 || key.length > 256) return error(res, 422, "validation_error", "Idempotency key must be 1-256 characters.");
       const seen = idempotency.get(key);
-      if (seen) {
+      if (seen && state.now() - seen.at > WINDOW_MS) idempotency.delete(key);
+      else if (seen) {
+        state.conflicts++;
         if (seen.hash !== hash) return error(res, 409, "invalid_idempotent_request", "Same idempotency key used with a different request payload.");
         if (!seen.done) return error(res, 409, "concurrent_idempotent_requests", "Same idempotency key used while the original request is still in progress.");
+        state.conflicts--;
         return send(res, seen.status, seen.body, limitHeaders);
       }
-      idempotency.set(key, { hash, status: 0, body: null, done: false });
+      idempotency.set(key, { hash, status: 0, body: null, done: false, at: state.now() });
     }
 
     if (state.latencyMs) await new Promise((r) => setTimeout(r, state.latencyMs));
@@ -124,8 +144,12 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     });
     state.accepted.push(...acceptedNow);
     const responseBody = req.url === "/emails" ? data[0] : permissive ? { data, errors: problems } : { data };
-    if (key) idempotency.set(key, { hash, status: 200, body: responseBody, done: true });
+    if (key) idempotency.set(key, { hash, status: 200, body: responseBody, done: true, at: idempotency.get(key)?.at ?? state.now() });
     state.onAccepted?.(acceptedNow);
+    if (state.hang === "after") {
+      state.hanging++;
+      return; // sent, but the answer never comes
+    }
     if (res.destroyed) return;
     send(res, 200, responseBody, limitHeaders);
   });
@@ -137,6 +161,10 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     apiKey,
     state,
     /** How many times each recipient address was accepted. */
+    /** Recipients accepted more than once. */
+    duplicates() {
+      return [...this.countsByRecipient().values()].filter((n) => n > 1).length;
+    },
     countsByRecipient() {
       const counts = new Map<string, number>();
       for (const e of state.accepted) for (const to of e.to) counts.set(to, (counts.get(to) ?? 0) + 1);

@@ -1,12 +1,12 @@
 import type { Services } from "../../server/services";
 import { startAirtableServer, type AirtableServer } from "../../sync/sandbox/airtable-server";
-import { configuredBases, markConfiguredBases, schemaOf } from "../../sync/run";
+import { configuredBases, enableSync, schemaOf } from "../../sync/run";
 import { initSchema } from "../../sync/schema-check";
 
 export const CONTROL = "appControlTest0001";
 export const PERFORMANCE = "appPerformance0001";
 
-/** The Airtable-compatible server with both bases created, and services configured to use it. */
+/** The strict Airtable-compatible server with both bases created (as `herald airtable init` does), and services configured to use it. */
 export async function airtableFixture(services: Services, options: { now?: () => number } = {}) {
   const server: AirtableServer = await startAirtableServer({ now: options.now });
   const configured: Services = {
@@ -16,6 +16,6 @@ export async function airtableFixture(services: Services, options: { now?: () =>
   const bases = configuredBases(configured);
   await initSchema(bases.control!, schemaOf("control"));
   await initSchema(bases.performance!, schemaOf("performance"));
-  await markConfiguredBases(configured);
+  await enableSync(configured);
   return { server, services: configured, bases };
 }

@@ -6,6 +6,8 @@ import { verifyCounters } from "../../server/counters/verify";
 import { importLeadsCsv } from "../../server/leads/csv-import";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun } from "../../server/sending/send-run";
+import { createDb } from "../../db/client";
+import { suppressAddress } from "../../server/tracking/suppress";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory } from "../helpers/engine";
 import { startTestServer } from "../helpers/http";
@@ -81,5 +83,47 @@ describe("unsubscribe links", () => {
     }
     expect(await count()).toBe(before);
     expect(await (await fetch(`${server.base}/u/garbage`)).text()).toContain("This unsubscribe link is not valid");
+  });
+
+  describe("20 people clicking the same link at once (or one person's mail app retrying) count once", () => {
+    const cases = [
+      { name: "a recipient not yet suppressed", before: async () => {} },
+      { name: "an address already unsubscribed from another campaign", before: async (email: string) => {
+        const other = await campaignFactory(t.services, { recipients: 1 });
+        await importLeadsCsv(t.services.db, `email\n${email}`, { listName: other.audience.listName });
+        const run = await transitionCampaign(t.services.db, other.id, "start", { source: "app" });
+        await sendRun(t.services, outboxTransport, other.id, run.runId!, { workerId: "w" });
+        const res = await fetch(await unsubscribeUrlOf(email, other.id), { method: "POST", body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) });
+        expect(res.status).toBe(200);
+      } },
+      { name: "an address that bounced", before: async (email: string) => {
+        await suppressAddress(t.services.db, email, "hard_bounce", { note: "mailbox does not exist" });
+      } },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        // A pool as large as the burst, so all 20 transactions really run at once.
+        const wide = createDb(t.url, { max: 20 });
+        const wideServer = await startTestServer({ ...t.services, db: wide.db });
+        try {
+          const campaign = await campaignFactory(t.services, { recipients: 2 });
+          const run = await transitionCampaign(t.services.db, campaign.id, "start", { source: "app" });
+          await sendRun(t.services, outboxTransport, campaign.id, run.runId!, { workerId: "w" });
+          const email = campaign.audience.emails[0]!;
+          await c.before(email);
+          const url = (await unsubscribeUrlOf(email, campaign.id)).replace(server.base, wideServer.base);
+          const answers = await Promise.all(Array.from({ length: 20 }, () =>
+            fetch(url, { method: "POST", body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) }).then(async (r) => `${r.status} ${await r.text()}`)));
+          expect(new Set(answers)).toEqual(new Set(["200 unsubscribed"]));
+          expect(await getCampaign(t.services.db, campaign.id)).toMatchObject({ unsubscribed: 1 });
+          const [events] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from email_events where campaign_id = ${campaign.id} and type = 'unsubscribed'`);
+          expect(events!.n).toBe(1);
+          expect((await verifyCounters(t.services.db)).drift).toEqual([]);
+        } finally {
+          await wideServer.close();
+          await wide.close();
+        }
+      });
+    }
   });
 });

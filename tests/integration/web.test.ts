@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ADMIN, seedDemoData } from "../../server/demo/seed";
+import { seedDemoData } from "../../server/demo/seed";
 import { useTestDatabase } from "../helpers/db";
 import { userFactory } from "../helpers/factories";
 import { signIn, startTestServer } from "../helpers/http";
 
 const t = useTestDatabase();
 let server: Awaited<ReturnType<typeof startTestServer>>;
+let admin: { email: string; password: string };
 beforeAll(async () => {
   await seedDemoData(t.services.db);
+  admin = await userFactory(t.services, { role: "admin" });
   server = await startTestServer(t.services);
 });
 afterAll(() => server.close());
@@ -21,8 +23,8 @@ describe("the web app", () => {
     expect(await login.text()).toContain("Sign in");
   });
 
-  it("signs the demo admin in with an httpOnly, SameSite cookie and lists the demo campaigns", async () => {
-    const res = await fetch(`${server.base}/login`, { method: "POST", body: new URLSearchParams(DEMO_ADMIN), redirect: "manual" });
+  it("signs an admin in with an httpOnly, SameSite cookie and lists the demo campaigns", async () => {
+    const res = await fetch(`${server.base}/login`, { method: "POST", headers: server.origin, body: new URLSearchParams({ email: admin.email, password: admin.password }), redirect: "manual" });
     const cookie = res.headers.get("set-cookie")!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
@@ -32,12 +34,13 @@ describe("the web app", () => {
   });
 
   it("refuses a wrong password with a message, and never redirects off-site after login", async () => {
-    const wrong = await fetch(`${server.base}/login`, { method: "POST", body: new URLSearchParams({ email: DEMO_ADMIN.email, password: "nope" }) });
+    const wrong = await fetch(`${server.base}/login`, { method: "POST", headers: server.origin, body: new URLSearchParams({ email: admin.email, password: "nope" }) });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain("do not match");
     const res = await fetch(`${server.base}/login`, {
       method: "POST",
-      body: new URLSearchParams({ ...DEMO_ADMIN, next: "//evil.example.com/phish" }),
+      headers: server.origin,
+      body: new URLSearchParams({ email: admin.email, password: admin.password, next: "//evil.example.com/phish" }),
       redirect: "manual",
     });
     expect(res.headers.get("location")).toBe("/campaigns");
@@ -51,7 +54,7 @@ describe("the web app", () => {
     expect(JSON.stringify(await list.json())).toContain("Design partner outreach");
     const create = await fetch(`${server.base}/api/trpc/users.create`, {
       method: "POST",
-      headers: { cookie, "content-type": "application/json" },
+      headers: { cookie, "content-type": "application/json", ...server.origin },
       body: JSON.stringify({ json: { email: "x@example.com", role: "admin", password: "0123456789ab" } }),
     });
     expect(create.status).toBe(403);
@@ -68,7 +71,7 @@ describe("the web app", () => {
   it("signing out ends the session for good", async () => {
     const user = await userFactory(t.services, { role: "editor" });
     const cookie = await signIn(server.base, user.email, user.password);
-    const out = await fetch(`${server.base}/logout`, { method: "POST", headers: { cookie }, redirect: "manual" });
+    const out = await fetch(`${server.base}/logout`, { method: "POST", headers: { cookie, ...server.origin }, redirect: "manual" });
     expect(out.headers.get("location")).toBe("/login");
     const after = await fetch(`${server.base}/campaigns`, { headers: { cookie }, redirect: "manual" });
     expect(after.status).toBe(302);

@@ -30,7 +30,7 @@ export default async function setup(project: TestProject) {
   const external = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const embedded = external
     ? null
-    : await startEmbeddedPostgres({ dataDir: path.join(root, ".herald/test-pg"), preferredPort: 54339, database: "herald_test_admin" });
+    : await startEmbeddedPostgres({ dataDir: path.join(root, ".herald/test-pg"), preferredPort: 54339, database: "herald_test_admin", fsync: false });
   const serverUrl = external ?? embedded!.url;
   const adminUrl = withDatabase(serverUrl, "postgres");
   const templateDatabase = `herald_template_${process.pid}`;

@@ -117,7 +117,7 @@ describe("the Control base", () => {
     for (let i = 0; i < 3; i++) await syncOnce(fx.services);
     expect(server.stats.writes).toBe(writes);
     expect(server.stats.violations).toBe(0);
-  });
+  }, 120_000); // five paced rounds: slow on a loaded machine, never wrong
 
   it("a long Airtable outage during a send loses nothing and never slows sending; the mirror converges afterwards", async () => {
     let now = Date.now();
@@ -145,7 +145,7 @@ describe("the Control base", () => {
     expect(server.stats.violations).toBe(0);
   });
 
-  it("never exceeds the limits: two workers push 66 campaigns at ≤ 5 requests/s and ≤ 10 records a request", async () => {
+  it("never exceeds the limits: two workers at once (one round runs, the other skips) push 66 campaigns at ≤ 5 requests/s and ≤ 10 records a request", async () => {
     const fx = await airtableFixture(t.services);
     server = fx.server;
     await t.services.db.execute(sql`insert into campaigns (name, from_email) select 'bulk ' || g || ' ' || random(), 'x@herald.test' from generate_series(1, 66) g`);
@@ -159,7 +159,8 @@ describe("the Control base", () => {
   it("checks the schema and names what is missing", async () => {
     const fx = await airtableFixture(t.services);
     server = fx.server;
-    expect(await checkSchema(fx.bases.control!, controlBase)).toEqual([]);
+    // Only the optional, hand-made "Status Changed" field is not there (the Meta API cannot create it).
+    expect(await checkSchema(fx.bases.control!, controlBase)).toEqual([expect.objectContaining({ field: "Status Changed", optional: true })]);
     const bare = await startAirtableServer();
     const empty = new AirtableBase(t.services.db, { token: bare.token, endpointUrl: bare.url, baseId: "appEmpty" });
     expect(await checkSchema(empty, controlBase)).toEqual([{ table: "Campaigns", problem: 'table "Campaigns" is missing' }]);

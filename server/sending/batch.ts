@@ -1,0 +1,217 @@
+import { createHash } from "node:crypto";
+import { sql, type SQL } from "drizzle-orm";
+import type { Executor, Transaction } from "../../db/client";
+import { lockRunShared } from "../runs/locks";
+import type { Services } from "../services";
+import { assignSenders, composeEmail, sendersWithCapacity, type BatchRow, type CampaignForSending, type TemplateRow } from "./compose";
+import { LEASE_SECONDS } from "./lanes";
+import { recordOutcomes, type Outcome } from "./record";
+import type { OutgoingEmail } from "./transport";
+
+/**
+ * A batch fixed when it was claimed: its key and the exact JSON text handed
+ * to the transport. Every retake sends these bytes again (docs/decisions/010).
+ */
+export interface FixedBatch {
+  key: string;
+  payload: string;
+  emails: OutgoingEmail[];
+  /** The provider may already have it (a call was started); from then on the payload never changes. */
+  handedAt: Date | null;
+  /** Taken over from a worker that stopped, rather than claimed just now. */
+  retaken: boolean;
+  /** Emails skipped when the batch was fixed (suppressed or replied). */
+  skipped: number;
+}
+
+const LEASE = sql.raw(`interval '${LEASE_SECONDS} seconds'`);
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/**
+ * The ONE place the send path loads templates: the run's own copy (run_steps,
+ * written when it started), so a template edited mid-run does not change mail
+ * already in flight. Runs started before snapshots existed read the live templates.
+ */
+export async function loadTemplatesForSending(db: Executor, campaignId: number, runId: number, ids: number[]): Promise<Map<number, TemplateRow>> {
+  if (!ids.length) return new Map();
+  const wanted = sql`(select x::bigint from jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb) x)`;
+  const rows = await db.execute<TemplateRow>(sql`
+    select distinct on (template_id) template_id as id, subject, html, text from run_steps
+    where campaign_id = ${campaignId} and run_id = ${runId} and template_id in ${wanted}
+    union all
+    select t.id, t.subject, t.html, t.text from templates t
+    where not exists (select 1 from run_steps where campaign_id = ${campaignId} and run_id = ${runId})
+      and t.id in ${wanted}`);
+  return new Map(rows.map((t) => [Number(t.id), t]));
+}
+
+const rowColumns = sql`e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, r.email, r.replied_at, st.stop_on_reply,
+  l.first_name, l.last_name, l.company, l.attributes,
+  exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) as suppressed`;
+
+type ClaimRow = BatchRow & { key: string; suppressed: boolean };
+
+/**
+ * Claims up to `size` due emails and fixes them as one batch, in one
+ * transaction: recipients suppressed or replied are skipped now, senders are
+ * assigned, every email is rendered, and the request body is stored with the
+ * rows' key. Call it only once the rate-limit slots are held.
+ */
+export async function claimBatch(services: Services, campaign: CampaignForSending, size: number, workerId: string): Promise<FixedBatch | "stopped" | null> {
+  return services.db.transaction(async (tx) => {
+    // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
+    await lockRunShared(tx, campaign.runId);
+    const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
+    if (run?.status !== "SENDING") return "stopped";
+    // Keep this selection's shape: the due index is built for it.
+    const rows = await tx.execute<ClaimRow>(sql`
+      with due as (
+        select e.campaign_id, e.id from scheduled_emails e
+        where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
+          -- A step waits until the recipient's previous step is done (and that one waited for its own).
+          -- An exact-key lookup per row; "offset 0" keeps the planner from hashing the whole table instead (decision 013).
+          and (e.step_number = 1 or not exists (
+            select 1 from scheduled_emails p
+            where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number = e.step_number - 1
+              and p.status in ('pending', 'paused', 'sending') offset 0))
+        order by e.scheduled_for, e.id
+        limit ${size}
+        for update skip locked
+      ), batch as (
+        -- Unique per claim: a key is never reused for another payload.
+        select 'herald-' || encode(sha256(convert_to(string_agg(id::text, ',' order by id) || '@' || clock_timestamp()::text, 'UTF8')), 'hex') as key from due having count(*) > 0
+      ), claimed as (
+        update scheduled_emails e
+        set status = 'sending', locked_by = ${workerId}, locked_until = now() + ${LEASE}, attempts = e.attempts + 1,
+            idempotency_key = batch.key, updated_at = now()
+        from due, batch
+        where e.campaign_id = due.campaign_id and e.id = due.id
+        returning e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, batch.key
+      )
+      select e.key, ${rowColumns}
+      from claimed e
+      join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+      join leads l on l.id = r.lead_id
+      join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
+      order by e.id`);
+    if (!rows.length) return null;
+    return fixBatch(tx, services, campaign, rows[0]!.key, rows, workerId, false);
+  });
+}
+
+/** Decides everything about a claimed batch and stores its request body. */
+async function fixBatch(tx: Transaction, services: Services, campaign: CampaignForSending, key: string, rows: ClaimRow[], workerId: string, retaken: boolean): Promise<FixedBatch> {
+  const skipped: Outcome[] = [];
+  let sendable: ClaimRow[] = [];
+  for (const row of rows) {
+    if (row.suppressed) skipped.push({ row, kind: "skipped", error: "address is suppressed" });
+    else if (row.replied_at && row.stop_on_reply) skipped.push({ row, kind: "skipped", error: "recipient replied" });
+    else sendable.push(row);
+  }
+  if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
+
+  // Sender identities rotate by email id, so the choice never depends on which lane or worker claimed it.
+  const senders = await sendersWithCapacity(tx, campaign.id);
+  let assigned = senders.length ? assignSenders(sendable.length, senders, sendable[0]?.id ?? 0) : sendable.map(() => null);
+  if (senders.length && assigned.some((s) => s === null)) {
+    // Every identity reached its daily cap: these emails go back until tomorrow (UTC).
+    const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
+    await releaseRows(tx, campaign.id, capped, "pending", sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`);
+    sendable = sendable.filter((_r, i) => assigned[i] !== null);
+    assigned = assigned.filter((s) => s !== null);
+  }
+  if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
+
+  const templates = await loadTemplatesForSending(tx, campaign.id, campaign.runId, sendable.map((r) => r.template_id));
+  const emails = sendable.map((row, i) => composeEmail(row, templates.get(row.template_id)!, campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
+  const payload = JSON.stringify(emails);
+  const senderIds = sendable.map((row, i) => ({ id: row.id, sender_id: assigned[i]?.id ?? null }));
+  await tx.execute(sql`
+    update scheduled_emails e set sender_id = s.sender_id
+    from jsonb_to_recordset(${JSON.stringify(senderIds)}::jsonb) as s(id bigint, sender_id bigint)
+    where e.campaign_id = ${campaign.id} and e.id = s.id`);
+  await tx.execute(sql`
+    insert into send_batches (campaign_id, idempotency_key, run_id, payload, payload_sha256)
+    values (${campaign.id}, ${key}, ${campaign.runId}, ${payload}, ${sha256(payload)})`);
+  return { key, payload, emails, handedAt: null, retaken, skipped: skipped.length };
+}
+
+/**
+ * A batch whose worker stopped (its lease ran out, or a probe after an
+ * outage) is taken over whole, with its key and its stored request body.
+ */
+export async function retakeBatch(services: Services, campaign: CampaignForSending, workerId: string): Promise<FixedBatch | null> {
+  const { db } = services;
+  const [candidate] = await db.execute<{ key: string }>(sql`
+    select idempotency_key as key from scheduled_emails
+    where campaign_id = ${campaign.id} and run_id = ${campaign.runId} and status = 'sending' and locked_until < now()
+    order by locked_until limit 1`);
+  if (!candidate) return null;
+  const taken = await db.execute(sql`
+    update scheduled_emails set locked_by = ${workerId}, locked_until = now() + ${LEASE}, attempts = attempts + 1, updated_at = now()
+    where campaign_id = ${campaign.id} and idempotency_key = ${candidate.key} and status = 'sending' and locked_until < now()
+    returning 1`);
+  if (!taken.length) return null;
+  const [stored] = await db.execute<{ payload: string; first_handed_at: string | null }>(sql`
+    select payload, first_handed_at from send_batches where campaign_id = ${campaign.id} and idempotency_key = ${candidate.key}`);
+  if (stored) {
+    return { key: candidate.key, payload: stored.payload, emails: JSON.parse(stored.payload) as OutgoingEmail[], handedAt: stored.first_handed_at ? new Date(stored.first_handed_at) : null, retaken: true, skipped: 0 };
+  }
+  // Claimed by a release without stored bodies: fix it now (its old key is kept).
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute<ClaimRow>(sql`
+      select ${candidate.key} as key, ${rowColumns}
+      from scheduled_emails e
+      join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+      join leads l on l.id = r.lead_id
+      join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
+      where e.campaign_id = ${campaign.id} and e.idempotency_key = ${candidate.key} and e.status = 'sending' and e.locked_by = ${workerId}
+      order by e.id`);
+    return rows.length ? fixBatch(tx, services, campaign, candidate.key, rows, workerId, true) : null;
+  });
+}
+
+/** The rows of a batch still waiting for their outcome, by id. */
+export async function pendingRowsOf(db: Executor, campaignId: number, key: string, workerId: string): Promise<Map<number, BatchRow & { sender_id: number | null }>> {
+  const rows = await db.execute<BatchRow & { sender_id: number | null }>(sql`
+    select e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, e.sender_id, r.email, r.replied_at, false as stop_on_reply,
+           null as first_name, null as last_name, null as company, null as attributes
+    from scheduled_emails e join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+    where e.campaign_id = ${campaignId} and e.idempotency_key = ${key} and e.status = 'sending' and e.locked_by = ${workerId}`);
+  return new Map(rows.map((r) => [Number(r.id), r]));
+}
+
+/** Replaces the body of a batch no provider has seen yet, and marks it handed (committed before the call). */
+export async function markHanded(db: Executor, campaignId: number, batch: FixedBatch, emails: OutgoingEmail[]) {
+  const changed = !batch.handedAt && emails !== batch.emails;
+  const payload = changed ? JSON.stringify(emails) : null;
+  const [row] = await db.execute<{ first_handed_at: string }>(sql`
+    update send_batches set first_handed_at = coalesce(first_handed_at, now())
+      ${payload !== null ? sql`, payload = case when first_handed_at is null then ${payload} else payload end, payload_sha256 = case when first_handed_at is null then ${sha256(payload)} else payload_sha256 end` : sql``}
+    where campaign_id = ${campaignId} and idempotency_key = ${batch.key}
+    returning first_handed_at`);
+  if (payload !== null) {
+    batch.payload = payload;
+    batch.emails = emails;
+  }
+  batch.handedAt = row ? new Date(row.first_handed_at) : new Date();
+}
+
+export async function forgetBatch(db: Executor, campaignId: number, key: string) {
+  await db.execute(sql`delete from send_batches where campaign_id = ${campaignId} and idempotency_key = ${key}`);
+}
+
+/** Emails that never reached a provider go back (paused, cancelled, or capped until tomorrow). */
+export async function releaseRows(db: Executor, campaignId: number, ids: number[], status: "pending" | "paused" | "cancelled", scheduledFor?: SQL) {
+  await db.execute(sql`
+    update scheduled_emails set status = ${status}::scheduled_email_status, locked_by = null, locked_until = null, idempotency_key = null,
+      sender_id = null, attempts = greatest(attempts - 1, 0), updated_at = now() ${scheduledFor ? sql`, scheduled_for = ${scheduledFor}` : sql``}
+    where campaign_id = ${campaignId} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) x) and status = 'sending'`);
+}
+
+/** A batch that may be at the provider goes back to waiting for a retake at `at`, with its key and body. */
+export async function deferBatch(db: Executor, campaignId: number, key: string, at: Date | null, error: string | null) {
+  await db.execute(sql`
+    update scheduled_emails set locked_by = null, locked_until = coalesce(${at ? at.toISOString() : null}::timestamptz, now()), error = coalesce(${error}, error), updated_at = now()
+    where campaign_id = ${campaignId} and idempotency_key = ${key} and status = 'sending'`);
+}

@@ -1,0 +1,161 @@
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../db/client";
+import { createCampaign } from "../../server/campaigns/campaigns";
+import { transitionCampaign } from "../../server/campaigns/lifecycle";
+import { createLogger } from "../../server/lib/log";
+import { outboxTransport } from "../../server/sending/outbox-transport";
+import { sendRun } from "../../server/sending/send-run";
+import type { Services } from "../../server/services";
+import { createTestDatabase, testConfig } from "../helpers/db";
+import { templateFactory } from "../helpers/engine";
+
+/**
+ * The claim must cost the same for a batch of a run of 200,000 emails as for
+ * a run of 200: the due index yields emails in claim order and the LIMIT stops
+ * after one batch, whether statistics are stale, fresh, or the plan is generic.
+ * The claim's SQL is taken from the real send path as it runs, so this test
+ * holds whatever shape the claim statement takes.
+ */
+const RECIPIENTS = 100_000;
+const STEPS = 2;
+const queries: Array<{ query: string; params: unknown[] }> = [];
+let services: Services;
+let raw: postgres.Sql;
+let teardown = async () => {};
+let claim: { query: string; params: unknown[] };
+let small: { campaignId: number; runId: number };
+
+type PlanNode = {
+  "Node Type": string; "Parent Relationship"?: string; "Relation Name"?: string; "Index Name"?: string; "Actual Rows"?: number; "Actual Loops"?: number; "Rows Removed by Filter"?: number; Plans?: PlanNode[];
+};
+/** Visits every node with its ancestors up to the statement it belongs to (a CTE or sub-plan starts afresh). */
+const walk = (node: PlanNode, visit: (n: PlanNode, ancestors: PlanNode[]) => void, ancestors: PlanNode[] = []) => {
+  visit(node, ancestors);
+  for (const child of node.Plans ?? []) walk(child, visit, /^(InitPlan|SubPlan)$/.test(child["Parent Relationship"] ?? "") ? [] : [...ancestors, node]);
+};
+
+/** EXPLAIN (ANALYZE) of the claim in a transaction that is rolled back: the plan and what each node really read. */
+async function explainClaim(setup: string[] = []): Promise<{ plan: PlanNode; text: string }> {
+  let result: { plan: PlanNode; text: string } | undefined;
+  await raw.begin(async (tx) => {
+    for (const s of setup) await tx.unsafe(s);
+    const [row] = await tx.unsafe(`explain (analyze, format json) ${claim.query}`, claim.params as never[]);
+    const plan = (row!["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0]!.Plan;
+    const [text] = await tx.unsafe(`explain ${claim.query}`, claim.params as never[]).values();
+    result = { plan, text: JSON.stringify(text) };
+    throw new Rollback();
+  }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+  return result!;
+}
+class Rollback extends Error {}
+
+function expectIndexDrivenClaim(plan: PlanNode) {
+  const scans: PlanNode[] = [];
+  walk(plan, (node, ancestors) => {
+    if (node["Relation Name"] !== "scheduled_emails" || node["Node Type"] === "ModifyTable") return;
+    scans.push(node);
+    // No sequential or bitmap scan of the table, and no sort fed by it: each would read every pending email.
+    expect(node["Node Type"], `a ${node["Node Type"]} on scheduled_emails reads the whole run`).toMatch(/^Index( Only)? Scan$/);
+    expect(ancestors.filter((a) => a["Node Type"] === "Sort"), "a sort above a scan of scheduled_emails").toEqual([]);
+  });
+  const due = scans.find((s) => s["Index Name"] === "scheduled_emails_due_idx");
+  expect(due, "the claim reads the due index").toBeDefined();
+  // The LIMIT stopped the scan after about one batch (plus the later steps it stepped over, still waiting on their previous one).
+  expect((due!["Actual Rows"]! + (due!["Rows Removed by Filter"] ?? 0)) * (due!["Actual Loops"] ?? 1)).toBeLessThanOrEqual(1_000);
+}
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  const config = testConfig({ DATABASE_URL: database.url });
+  const { db, close } = createDb(database.url, { max: 4, onQuery: (query, params) => queries.push({ query, params }) });
+  services = { config, db, log: createLogger("silent"), secret: config.HERALD_SECRET! };
+  raw = postgres(database.url, { max: 1, onnotice: () => {}, connection: { jit: "off" } });
+  teardown = async () => {
+    await raw.end({ timeout: 5 });
+    await close();
+    await database.drop();
+  };
+
+  // Statistics that describe a tiny table, then kept stale: autovacuum may not analyze what follows.
+  await raw`alter table scheduled_emails set (autovacuum_enabled = off)`;
+  await raw`alter table run_recipients set (autovacuum_enabled = off)`;
+  small = await startCampaign(20, "small");
+  await raw`analyze`;
+
+  const big = await startCampaign(RECIPIENTS, "big");
+  const [pending] = await raw<Array<{ n: number }>>`select count(*)::int as n from scheduled_emails where run_id = ${big.runId} and status = 'pending'`;
+  expect(pending!.n).toBe(RECIPIENTS * STEPS);
+  // One real batch through the send path, recording its statements.
+  queries.length = 0;
+  const lane = await sendRun(services, outboxTransport, big.campaignId, big.runId, { workerId: "plan-test", limit: 100 });
+  expect(lane.sent).toBe(100);
+  claim = queries.find((q) => /skip locked/i.test(q.query) && /scheduled_emails/.test(q.query) && /update/i.test(q.query))!;
+  expect(claim, "the send path's claim statement").toBeDefined();
+}, 300_000);
+afterAll(() => teardown());
+
+/** A campaign of `recipients` leads, two steps both due now (so the previous-step check runs), started through the real start path. */
+async function startCampaign(recipients: number, name: string) {
+  const [list] = await services.db.execute<{ id: number }>(sql`insert into lists (name) values (${name}) returning id`);
+  await services.db.execute(sql`
+    with l as (
+      insert into leads (email, first_name) select ${name} || '-' || g || '@example.com', 'Lead' || g from generate_series(1, ${recipients}) g returning id)
+    insert into list_members (list_id, lead_id) select ${list!.id}, id from l`);
+  const templates = await Promise.all(Array.from({ length: STEPS }, () => templateFactory(services)));
+  const campaign = await createCampaign(services.db, {
+    name, kind: "sequence", fromEmail: "team@herald.test", listIds: [list!.id], throttlePerMinute: 1_000_000,
+    steps: templates.map((t) => ({ templateId: t.id, delayMinutes: 0, stopOnReply: true })),
+  });
+  const run = await transitionCampaign(services.db, campaign.id, "start", { source: "app" });
+  return { campaignId: campaign.id, runId: run.runId! };
+}
+
+describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) in one run", () => {
+  it("reads the due index in claim order and stops at the batch while statistics still describe a tiny table", async () => {
+    const { plan } = await explainClaim();
+    expectIndexDrivenClaim(plan);
+  });
+
+  it("does the same with fresh statistics", async () => {
+    await raw`analyze scheduled_emails`;
+    await raw`analyze run_recipients`;
+    const { plan } = await explainClaim();
+    expectIndexDrivenClaim(plan);
+  });
+
+  it("does the same as a generic prepared plan (the driver prepares statements; PostgreSQL may switch to a generic plan)", async () => {
+    const { plan } = await explainClaim(["set local plan_cache_mode = force_generic_plan"]);
+    expectIndexDrivenClaim(plan);
+  });
+
+  it("does the same on a server tuned with a large work_mem, where hashing the whole table for the previous-step check would fit in memory", async () => {
+    const { plan } = await explainClaim(["set local work_mem = '1GB'"]);
+    expectIndexDrivenClaim(plan);
+  });
+
+  it("costs too little for JIT compilation even with the server's JIT on", async () => {
+    const { text } = await explainClaim(["set local jit = on"]);
+    expect(text).not.toMatch(/JIT/);
+  });
+});
+
+describe("a run's rows without row-level foreign keys (decision 013)", () => {
+  const rows = async () => {
+    const [r] = await raw<Array<{ recipients: number; emails: number }>>`
+      select (select count(*)::int from run_recipients where campaign_id = ${small.campaignId}) as recipients,
+             (select count(*)::int from scheduled_emails where campaign_id = ${small.campaignId}) as emails`;
+    return r!;
+  };
+
+  it("a deleted lead takes its recipient rows and their emails with it; a deleted campaign takes everything of its runs", async () => {
+    expect(await rows()).toEqual({ recipients: 20, emails: 40 });
+    await raw`delete from leads where email = 'small-1@example.com'`;
+    expect(await rows()).toEqual({ recipients: 19, emails: 38 });
+    await raw`delete from campaigns where id = ${small.campaignId}`;
+    expect(await rows()).toEqual({ recipients: 0, emails: 0 });
+    const [runs] = await raw<Array<{ n: number }>>`select count(*)::int as n from campaign_runs where campaign_id = ${small.campaignId}`;
+    expect(runs!.n).toBe(0);
+  });
+});
