@@ -100,12 +100,15 @@ export const load = () => `load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().le
 
 /**
  * The servers the engine suite measures: an embedded PostgreSQL started with
- * fsync on (its own data folder, .herald/bench-pg-durable), and BENCH_DATABASE_URL's server when set.
+ * fsync on (its own data folder, .herald/bench-pg-durable), and BENCH_DATABASE_URL's server when set
+ * (BENCH_SERVERS=embedded or external picks one).
  */
 export async function engineServers(): Promise<BenchServer[]> {
-  const servers = [await durableEmbedded()];
+  // BENCH_SERVERS=external (or embedded) measures one of the two only.
+  const only = process.env.BENCH_SERVERS;
+  const servers = only === "external" ? [] : [await durableEmbedded()];
   const external = process.env.BENCH_DATABASE_URL;
-  if (external) {
+  if (external && only !== "embedded") {
     const admin = new URL(external);
     admin.pathname = "/postgres";
     servers.push({ label: `BENCH_DATABASE_URL (${admin.host})`, url: admin.toString(), stop: async () => {} });

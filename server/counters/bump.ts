@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 
 /** Counters that exist on campaign_daily_stats, campaign_runs and campaigns alike. */
-type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies";
+export type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies";
 
 /**
  * Moves a run's counters, its campaign's lifetime counters and today's daily
@@ -12,21 +12,34 @@ type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies
 export async function bumpCounters(tx: Executor, campaignId: number, runId: number, deltas: Partial<Record<Shared, number>>) {
   const cols = (Object.keys(deltas) as Shared[]).filter((c) => deltas[c]);
   if (!cols.length) return;
-  const list = sql.raw(cols.join(", "));
-  const values = sql.join(cols.map((c) => sql`${deltas[c]!}`), sql`, `);
-  const add = (table: string) => sql.raw(cols.map((c) => `${c} = ${table}.${c} + d.${c}`).join(", "));
   await tx.execute(sql`
     with d as (select ${sql.join(cols.map((c) => sql`${deltas[c]!}::int as ${sql.raw(c)}`), sql`, `)}),
-    stats as (
+    ${counterBumps(campaignId, runId, cols)}
+    select 1`);
+}
+
+/**
+ * The CTEs that add a one-row relation `d` (one integer column per counter in
+ * `cols`, defined earlier in the caller's WITH) to today's daily stats, the
+ * run and the campaign; nothing is written when every delta is 0. For a
+ * statement that computes its deltas itself (recording a batch).
+ */
+export function counterBumps(campaignId: number, runId: number, cols: Shared[]): SQL {
+  const list = sql.raw(cols.join(", "));
+  const moved = sql.raw(cols.map((c) => `d.${c} <> 0`).join(" or "));
+  const add = (table: string) => sql.raw(cols.map((c) => `${c} = ${table}.${c} + d.${c}`).join(", "));
+  return sql`
+    bump_stats as (
       insert into campaign_daily_stats (campaign_id, run_id, day, ${list})
-      values (${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${values})
+      select ${campaignId}, ${runId}, (now() at time zone 'UTC')::date, ${list} from d where ${moved}
       on conflict (campaign_id, run_id, day) do update set
         ${sql.raw(cols.map((c) => `${c} = campaign_daily_stats.${c} + excluded.${c}`).join(", "))}, updated_at = now()
       returning 1
-    ), run as (
-      update campaign_runs r set ${add("r")}, updated_at = now() from d where r.campaign_id = ${campaignId} and r.id = ${runId}
+    ), bump_run as (
+      update campaign_runs r set ${add("r")}, updated_at = now() from d where r.campaign_id = ${campaignId} and r.id = ${runId} and (${moved})
       returning 1
-    )
-    update campaigns c set ${add("c")}, updated_at = now()
-    from d where c.id = ${campaignId} and (select count(*) from stats) + (select count(*) from run) >= 0`);
+    ), bump_campaign as (
+      update campaigns c set ${add("c")}, updated_at = now() from d where c.id = ${campaignId} and (${moved})
+      returning 1
+    )`;
 }

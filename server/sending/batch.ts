@@ -3,7 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { assignSenders, composeEmail, sendersWithCapacity, type BatchRow, type CampaignForSending, type TemplateRow } from "./compose";
+import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
 import { LEASE_SECONDS } from "./lanes";
 import { recordOutcomes, type Outcome } from "./record";
 import type { OutgoingEmail } from "./transport";
@@ -49,7 +49,8 @@ const rowColumns = sql`e.id, e.recipient_id, e.step_number, e.template_id, e.att
   l.first_name, l.last_name, l.company, l.attributes,
   exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) as suppressed`;
 
-type ClaimRow = BatchRow & { key: string; suppressed: boolean };
+/** `senders`: the campaign's identities with today's capacity, read by the claim itself (one round trip less a batch). */
+export type ClaimRow = BatchRow & { key: string; suppressed: boolean; senders?: Sender[] };
 
 /**
  * Claims up to `size` due emails and fixes them as one batch, in one
@@ -59,48 +60,81 @@ type ClaimRow = BatchRow & { key: string; suppressed: boolean };
  */
 export async function claimBatch(services: Services, campaign: CampaignForSending, size: number, workerId: string): Promise<FixedBatch | "stopped" | null> {
   return services.db.transaction(async (tx) => {
-    // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
-    await lockRunShared(tx, campaign.runId);
-    const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
-    if (run?.status !== "SENDING") return "stopped";
-    // Keep this selection's shape: the due index is built for it.
-    const rows = await tx.execute<ClaimRow>(sql`
-      with due as (
-        select e.campaign_id, e.id from scheduled_emails e
-        where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
-          -- A step waits until the recipient's previous step is done (and that one waited for its own).
-          -- An exact-key lookup per row; "offset 0" keeps the planner from hashing the whole table instead (decision 013).
-          and (e.step_number = 1 or not exists (
-            select 1 from scheduled_emails p
-            where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number = e.step_number - 1
-              and p.status in ('pending', 'paused', 'sending') offset 0))
-        order by e.scheduled_for, e.id
-        limit ${size}
-        for update skip locked
-      ), batch as (
-        -- Unique per claim: a key is never reused for another payload.
-        select 'herald-' || encode(sha256(convert_to(string_agg(id::text, ',' order by id) || '@' || clock_timestamp()::text, 'UTF8')), 'hex') as key from due having count(*) > 0
-      ), claimed as (
-        update scheduled_emails e
-        set status = 'sending', locked_by = ${workerId}, locked_until = now() + ${LEASE}, attempts = e.attempts + 1,
-            idempotency_key = batch.key, updated_at = now()
-        from due, batch
-        where e.campaign_id = due.campaign_id and e.id = due.id
-        returning e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, batch.key
-      )
-      select e.key, ${rowColumns}
-      from claimed e
-      join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
-      join leads l on l.id = r.lead_id
-      join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
-      order by e.id`);
-    if (!rows.length) return null;
+    const rows = await claimRows(tx, campaign, size, workerId);
+    if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     return fixBatch(tx, services, campaign, rows[0]!.key, rows, workerId, false);
   });
 }
 
-/** Decides everything about a claimed batch and stores its request body. */
-async function fixBatch(tx: Transaction, services: Services, campaign: CampaignForSending, key: string, rows: ClaimRow[], workerId: string, retaken: boolean): Promise<FixedBatch> {
+/**
+ * Under the run's pause barrier (held until the caller's transaction ends):
+ * the run's status, then up to `size` due emails with one fresh key, joined
+ * with what rendering needs. "stopped" when the run is not sending.
+ * `leased` (a batch that outlives this transaction): the rows become
+ * `sending`, leased to this worker. Otherwise (the caller records them in this
+ * same transaction) they stay `pending`, held by their row locks alone: each
+ * email's row is then written once, not twice (decision 022).
+ */
+export async function claimRows(tx: Transaction, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
+  // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
+  // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
+  await lockRunShared(tx, campaign.runId);
+  // Keep this selection's shape: the due index is built for it.
+  const rows = await tx.execute<ClaimRow>(sql`
+    with due as (
+      select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts from scheduled_emails e
+      where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
+        and exists (select 1 from campaign_runs cr where cr.campaign_id = ${campaign.id} and cr.id = ${campaign.runId} and cr.status = 'SENDING')
+        -- A step waits until the recipient's previous step is done (and that one waited for its own).
+        -- An exact-key lookup per row; "offset 0" keeps the planner from hashing the whole table instead (decision 013).
+        and (e.step_number = 1 or not exists (
+          select 1 from scheduled_emails p
+          where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id and p.step_number = e.step_number - 1
+            and p.status in ('pending', 'paused', 'sending') offset 0))
+      order by e.scheduled_for, e.id
+      limit ${size}
+      for update skip locked
+    ), batch as (
+      -- Unique per claim: a key is never reused for another payload.
+      select 'herald-' || encode(sha256(convert_to(string_agg(id::text, ',' order by id) || '@' || clock_timestamp()::text, 'UTF8')), 'hex') as key from due having count(*) > 0
+    ), claimed as (${leased
+      ? sql`
+      update scheduled_emails e
+      set status = 'sending', locked_by = ${workerId}, locked_until = now() + ${LEASE}, attempts = e.attempts + 1,
+          idempotency_key = batch.key, updated_at = now()
+      from due, batch
+      where e.campaign_id = due.campaign_id and e.id = due.id
+      returning e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, batch.key`
+      : sql`
+      select due.campaign_id, due.id, due.recipient_id, due.step_number, due.template_id, due.attempts + 1 as attempts, batch.key from due, batch`}
+    )
+    select e.key, ${rowColumns}, ${sendersNow(campaign.id)} as senders
+    from claimed e
+    join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+    join leads l on l.id = r.lead_id
+    join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
+    order by e.id`);
+  if (rows.length) return rows;
+  const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
+  return run?.status === "SENDING" ? [] : "stopped";
+}
+
+/** What is decided about claimed rows: who is skipped and why, and every other email rendered with its sender. */
+export interface Decided {
+  skipped: Outcome[];
+  sendable: ClaimRow[];
+  senderIds: Array<number | null>;
+  emails: OutgoingEmail[];
+}
+
+/**
+ * Skips suppressed and replied recipients, assigns sender identities (rotating
+ * by email id, so the choice never depends on which lane or worker claimed
+ * it), sends back what every identity's daily cap leaves over until tomorrow
+ * (UTC), and renders the rest from the run's templates (`templates` caches
+ * them for a lane: a run's copies never change).
+ */
+export async function decideBatch(tx: Transaction, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
   const skipped: Outcome[] = [];
   let sendable: ClaimRow[] = [];
   for (const row of rows) {
@@ -108,24 +142,31 @@ async function fixBatch(tx: Transaction, services: Services, campaign: CampaignF
     else if (row.replied_at && row.stop_on_reply) skipped.push({ row, kind: "skipped", error: "recipient replied" });
     else sendable.push(row);
   }
-  if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
-
-  // Sender identities rotate by email id, so the choice never depends on which lane or worker claimed it.
-  const senders = await sendersWithCapacity(tx, campaign.id);
+  const senders = rows[0]?.senders ?? (await sendersWithCapacity(tx, campaign.id));
   let assigned = senders.length ? assignSenders(sendable.length, senders, sendable[0]?.id ?? 0) : sendable.map(() => null);
   if (senders.length && assigned.some((s) => s === null)) {
-    // Every identity reached its daily cap: these emails go back until tomorrow (UTC).
     const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
-    await releaseRows(tx, campaign.id, capped, "pending", sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`);
+    const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
+    if (leased) await releaseRows(tx, campaign.id, capped, "pending", tomorrow);
+    else await tx.execute(sql`update scheduled_emails set scheduled_for = ${tomorrow}, updated_at = now() where campaign_id = ${campaign.id} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(capped)}::jsonb) x) and status = 'pending'`);
     sendable = sendable.filter((_r, i) => assigned[i] !== null);
     assigned = assigned.filter((s) => s !== null);
   }
-  if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
+  const missing = sendable.map((r) => r.template_id).filter((id) => !templates?.has(id));
+  const loaded = missing.length ? await loadTemplatesForSending(tx, campaign.id, campaign.runId, missing) : new Map<number, TemplateRow>();
+  for (const [id, t] of loaded) templates?.set(id, t);
+  const template = (id: number) => templates?.get(id) ?? loaded.get(id)!;
+  const emails = sendable.map((row, i) => composeEmail(row, template(row.template_id), campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
+  return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
+}
 
-  const templates = await loadTemplatesForSending(tx, campaign.id, campaign.runId, sendable.map((r) => r.template_id));
-  const emails = sendable.map((row, i) => composeEmail(row, templates.get(row.template_id)!, campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
+/** Decides everything about a claimed batch and stores its request body. */
+async function fixBatch(tx: Transaction, services: Services, campaign: CampaignForSending, key: string, rows: ClaimRow[], workerId: string, retaken: boolean): Promise<FixedBatch> {
+  const { skipped, sendable, senderIds: ids, emails } = await decideBatch(tx, services, campaign, rows);
+  if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
+  if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
   const payload = JSON.stringify(emails);
-  const senderIds = sendable.map((row, i) => ({ id: row.id, sender_id: assigned[i]?.id ?? null }));
+  const senderIds = sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] }));
   await tx.execute(sql`
     update scheduled_emails e set sender_id = s.sender_id
     from jsonb_to_recordset(${JSON.stringify(senderIds)}::jsonb) as s(id bigint, sender_id bigint)

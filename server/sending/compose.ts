@@ -45,15 +45,19 @@ export type TemplateRow = {
 
 const address = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
 
-/** The campaign's sender identities with what is left of each one's daily cap today (UTC). */
-export async function sendersWithCapacity(db: Executor, campaignId: number): Promise<Sender[]> {
-  return db.execute<Sender>(sql`
-    select s.id, s.from_email as "fromEmail", s.from_name as "fromName", greatest(0, s.daily_cap - coalesce(u.sent, 0))::int as remaining
+/** The campaign's sender identities with what is left of each one's daily cap today (UTC), as a JSON array (a sub-query of the claim). */
+export const sendersNow = (campaignId: number) => sql`(
+    select coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'fromEmail', s.from_email, 'fromName', s.from_name,
+                                                 'remaining', greatest(0, s.daily_cap - coalesce(u.sent, 0))) order by s.id), '[]'::jsonb)
     from campaign_senders cs
     join sender_identities s on s.id = cs.sender_id
     left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
-    where cs.campaign_id = ${campaignId}
-    order by s.id`) as unknown as Promise<Sender[]>;
+    where cs.campaign_id = ${campaignId})`;
+
+/** The campaign's sender identities with what is left of each one's daily cap today (UTC). */
+export async function sendersWithCapacity(db: Executor, campaignId: number): Promise<Sender[]> {
+  const [row] = await db.execute<{ senders: Sender[] }>(sql`select ${sendersNow(campaignId)} as senders`);
+  return row?.senders ?? [];
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Transport } from "./transport";
 export const outboxTransport: Transport = {
   name: "outbox",
   rateLimited: false,
+  transactional: true,
   async send(emails, { tx }) {
     if (!emails.length) return [];
     const rows = emails.map((e) => ({

@@ -23,22 +23,25 @@ export async function reserve(db: Executor, key: string, perSecond: number, unit
  * Like `reserve`, but takes the slot only when it comes within `maxWaitMs`;
  * otherwise takes nothing and says how long until it would. A lane that may
  * not sleep that long reschedules itself for then instead of burning slots.
+ * One statement (it runs before every batch): the row is locked, read and
+ * moved in one go; a key seen for the first time is created, then asked again.
  */
 export async function tryReserve(db: Executor, key: string, perSecond: number, units: number, maxWaitMs: number): Promise<{ held: boolean; waitMs: number }> {
   const seconds = units / perSecond;
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`insert into rate_limits (key, requests_per_second, next_slot_at) values (${key}, ${perSecond}, clock_timestamp()) on conflict (key) do nothing`);
-    const [cur] = await tx.execute<{ wait_ms: number }>(sql`
-      select greatest(0, extract(epoch from (greatest(next_slot_at, coalesce(blocked_until, next_slot_at)) - clock_timestamp())) * 1000)::float8 as wait_ms
-      from rate_limits where key = ${key} for update`);
-    const waitMs = cur!.wait_ms;
-    if (waitMs > maxWaitMs) return { held: false, waitMs };
-    await tx.execute(sql`
-      update rate_limits set requests_per_second = ${perSecond},
-        next_slot_at = greatest(next_slot_at, clock_timestamp(), coalesce(blocked_until, clock_timestamp())) + make_interval(secs => ${seconds})
-      where key = ${key}`);
-    return { held: true, waitMs };
-  });
+  for (;;) {
+    const [row] = await db.execute<{ wait_ms: number; held: boolean }>(sql`
+      with cur as (
+        select key, greatest(next_slot_at, coalesce(blocked_until, next_slot_at)) as free_at from rate_limits where key = ${key} for update
+      ), taken as (
+        update rate_limits r set requests_per_second = ${perSecond},
+          next_slot_at = greatest(r.next_slot_at, clock_timestamp(), coalesce(r.blocked_until, clock_timestamp())) + make_interval(secs => ${seconds})
+        from cur where r.key = cur.key and cur.free_at <= clock_timestamp() + make_interval(secs => ${maxWaitMs / 1000})
+        returning 1
+      )
+      select greatest(0, extract(epoch from (free_at - clock_timestamp())) * 1000)::float8 as wait_ms, exists (select 1 from taken) as held from cur`);
+    if (row) return { held: row.held, waitMs: row.wait_ms };
+    await db.execute(sql`insert into rate_limits (key, requests_per_second, next_slot_at) values (${key}, ${perSecond}, clock_timestamp()) on conflict (key) do nothing`);
+  }
 }
 
 /** How long until `units` could be reserved, without reserving them. */

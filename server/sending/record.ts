@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Transaction } from "../../db/client";
-import { bumpCounters } from "../counters/bump";
+import { counterBumps } from "../counters/bump";
 import type { BatchRow } from "./compose";
 
 export type Outcome =
@@ -13,11 +13,13 @@ export type Outcome =
 /**
  * Records what happened to a batch in the caller's transaction, set-based:
  * email statuses, `sent`/`failed` events, recipients, the next step's timing,
- * daily stats, sender usage, and the run's and campaign's counters (last, so
- * the hot rows are locked for the shortest time). Only rows still leased to
- * this worker are touched.
+ * daily stats, sender usage, and the run's and campaign's counters, in one
+ * statement (the next step's timing in a second one, for sequences). Only rows
+ * still leased to this worker are touched.
  */
-export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean } = { hasLaterSteps: true }) {
+export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
+  // Leased rows are `sending` under this worker; unleased ones are `pending` rows this transaction holds locked (claimRows).
+  const held = options.leased === false ? sql`e.status = 'pending'` : sql`e.status = 'sending' and e.locked_by = ${workerId}`;
   const rows = outcomes.map((o) => ({
     id: o.row.id,
     recipient_id: o.row.recipient_id,
@@ -35,8 +37,9 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
       update scheduled_emails e set
         status = o.kind::scheduled_email_status, provider_message_id = o.provider_message_id, error = o.error, sender_id = o.sender_id,
         sent_at = case when o.kind = 'sent' then now() end, locked_by = null, locked_until = null, updated_at = now()
+        ${options.leased === false ? sql`, attempts = e.attempts + 1` : sql``}
       from o
-      where e.campaign_id = ${campaignId} and e.id = o.id and e.status = 'sending' and e.locked_by = ${workerId}
+      where e.campaign_id = ${campaignId} and e.id = o.id and ${held}
       returning e.id, e.recipient_id, e.step_number, o.kind, o.provider_message_id, o.error, o.sender_id
     ),
     events as (
@@ -69,11 +72,15 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
       select sender_id, (now() at time zone 'UTC')::date, count(*) from updated where kind = 'sent' and sender_id is not null group by sender_id
       on conflict (sender_id, day) do update set sent = sender_daily_usage.sent + excluded.sent
       returning 1
-    )
-    select count(*) filter (where kind = 'sent')::int as sent, count(*) filter (where kind = 'failed')::int as failed,
-           count(*) filter (where kind = 'skipped')::int as skipped,
-           (select count(*) from events) + (select count(*) from recipients) + (select count(*) from usage) as _touched
-    from updated`);
+    ),
+    d as (
+      select count(*) filter (where kind = 'sent')::int as sent, count(*) filter (where kind = 'failed')::int as failed,
+             count(*) filter (where kind = 'skipped')::int as skipped
+      from updated
+    ),
+    -- Daily stats, the run's and the campaign's counters: in this statement, so they move with the events.
+    ${counterBumps(campaignId, runId, ["sent", "failed"])}
+    select sent, failed, skipped from d`);
   const { sent, failed, skipped } = counts!;
 
   // After a step goes out, the next one waits its full delay from now, inside the sending window.
@@ -91,7 +98,5 @@ export async function recordOutcomes(tx: Transaction, campaignId: number, runId:
         and r.campaign_id = n.campaign_id and r.id = n.recipient_id and c.id = n.campaign_id
         and n.scheduled_for < now() + make_interval(mins => st.delay_minutes)`);
   }
-  // Daily stats, the run's and the campaign's counters: once per batch, in this transaction.
-  await bumpCounters(tx, campaignId, runId, { sent, failed });
   return { sent, failed, skipped };
 }

@@ -22,6 +22,7 @@ export function resendTransport(apiKey: string, baseUrl?: string, options: { tim
   return {
     name: "resend",
     rateLimited: true,
+    transactional: false,
     async send(emails, { idempotencyKey, signal }) {
       if (!emails.length) return [];
       const payload = emails.map((e) => ({

@@ -3,8 +3,8 @@ import type { Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
 import { exclusiveWaiting, lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { claimBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
-import type { CampaignForSending } from "./compose";
+import { claimBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
+import type { CampaignForSending, TemplateRow } from "./compose";
 import { circuitGate, recordProviderFailure, recordProviderSuccess } from "./health";
 import { startHeartbeat } from "./lanes";
 import { block, sleep, tryReserve } from "./rate-limit";
@@ -77,6 +77,10 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   const [{ steps } = { steps: 1 }] = await db.execute<{ steps: number }>(sql`select coalesce(max(step_number), 1)::int as steps from sequence_steps where campaign_id = ${campaignId}`);
   const waiting = (ms: number, reason?: string): LaneResult => ({ ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(ms, 50)), reason });
   let state: RunState | undefined;
+  // The run's template copies never change (run_steps): a lane loads each one once.
+  const templates = new Map<number, TemplateRow>();
+  // Throttle units this lane has reserved and not yet used.
+  let banked = 0;
   for (let iteration = 0; ; iteration++) {
     if (options.deadline && Date.now() > options.deadline) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
@@ -99,6 +103,32 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       const slot = await tryReserve(db, `provider:${transport.name}`, config.RESEND_RPS, 1, MAX_INLINE_WAIT_MS);
       if (!slot.held) return waiting(slot.waitMs, "waiting for the provider's rate limit");
       await sleep(slot.waitMs);
+    }
+
+    if (transport.transactional && iteration % 50 !== 0) {
+      // Batches of the outbox are never left behind by a crash (one transaction each): retakes are looked for only every 50 batches.
+      const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
+      if (banked < size) {
+        // A fast throttle is reserved up to ten batches (and at most one second of it) at a time: one reservation, not one a batch.
+        const ahead = Math.max(size, Math.min(10 * size, Math.floor(state.throttle_per_minute / 60)));
+        const throttle = await tryReserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, ahead, MAX_INLINE_WAIT_MS);
+        if (!throttle.held) return waiting(throttle.waitMs, "waiting for the campaign's throttle");
+        await sleep(throttle.waitMs);
+        banked += ahead;
+      }
+      banked -= size;
+      const counts = await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates);
+      if (counts === "stopped") return { ...result, outcome: "stopped" };
+      if (!counts) {
+        if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
+        return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
+      }
+      result.batches++;
+      result.sent += counts.sent;
+      result.failed += counts.failed;
+      result.skipped += counts.skipped;
+      options.onBatch?.({ sent: result.sent, failed: result.failed, skipped: result.skipped });
+      continue;
     }
 
     let batch = await retakeBatch(services, campaign, options.workerId);
@@ -136,6 +166,29 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       result.batches++;
     }
   }
+}
+
+/**
+ * A transactional transport (the outbox): claim, render, hand over and record
+ * in ONE transaction under the pause barrier. A crash rolls all of it back,
+ * so there is no body to store, no hand-over to mark and nothing to retake,
+ * and a batch costs one commit (decision 022).
+ */
+async function sendInOneTransaction(
+  services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>,
+): Promise<"stopped" | null | { sent: number; failed: number; skipped: number }> {
+  return services.db.transaction(async (tx) => {
+    const rows = await claimRows(tx, campaign, size, workerId, false);
+    if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
+    const { skipped, sendable, senderIds, emails } = await decideBatch(tx, services, campaign, rows, templates, false);
+    const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx }) : [];
+    const outcomes: Outcome[] = [...skipped];
+    results.forEach((r, i) => {
+      const row = sendable[i]!;
+      outcomes.push(r.ok ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: senderIds[i]! } : { row, kind: "failed", error: r.error, senderId: senderIds[i]! });
+    });
+    return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false });
+  });
 }
 
 /** Turns a scheduled run into a sending one once its first email is due, and reads what the loop needs. */

@@ -42,6 +42,12 @@ export interface Transport {
   /** Whether calls are paced by the provider's cluster-wide rate limit. */
   readonly rateLimited: boolean;
   /**
+   * Whether `send` only writes in Herald's own database, in the transaction it
+   * is given (the outbox). Such a batch is claimed, sent and recorded in one
+   * transaction: a crash rolls all of it back, so there is nothing to retake.
+   */
+  readonly transactional: boolean;
+  /**
    * One outcome per email, in order. The transaction is the one that records
    * the results; `signal` aborts the call (a timeout or a waiting pause).
    */
