@@ -105,8 +105,9 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       await sleep(slot.waitMs);
     }
 
-    if (transport.transactional && iteration % 50 !== 0) {
-      // Batches of the outbox are never left behind by a crash (one transaction each): retakes are looked for only every 50 batches.
+    // Outbox batches are never left behind by a crash (one transaction each): their lanes look for leased leftovers only every 50 batches.
+    let batch = !transport.transactional || iteration % 50 === 0 ? await retakeBatch(services, campaign, options.workerId) : null;
+    if (transport.transactional && !batch) {
       const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
       if (banked < size) {
         // A fast throttle is reserved up to ten batches (and at most one second of it) at a time: one reservation, not one a batch.
@@ -131,7 +132,6 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       continue;
     }
 
-    let batch = await retakeBatch(services, campaign, options.workerId);
     if (!batch) {
       // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
       const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);

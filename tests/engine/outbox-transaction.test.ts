@@ -1,0 +1,88 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getCampaign } from "../../server/campaigns/campaigns";
+import { transitionCampaign } from "../../server/campaigns/lifecycle";
+import { outboxTransport } from "../../server/sending/outbox-transport";
+import { sendRun } from "../../server/sending/send-run";
+import type { Transport } from "../../server/sending/transport";
+import { useTestDatabase } from "../helpers/db";
+import { campaignFactory, emailStatuses } from "../helpers/engine";
+
+const t = useTestDatabase();
+
+const outboxCount = async (campaignId: number) => {
+  const [row] = await t.services.db.execute<{ n: number; people: number }>(sql`
+    select count(*)::int as n, count(distinct to_address)::int as people from outbox_messages where campaign_id = ${campaignId}`);
+  return row!;
+};
+
+describe("the outbox: claim, write and record in one transaction (decision 022)", () => {
+  it("a worker that dies inside a batch leaves nothing of it: its emails are pending again, no message, no count; the next worker sends each once", async () => {
+    const c = await campaignFactory(t.services, { recipients: 250 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    let batches = 0;
+    const dying: Transport = {
+      ...outboxTransport,
+      async send(emails, options) {
+        const stored = await outboxTransport.send(emails, options);
+        if (++batches === 2) throw new Error("worker killed after writing the messages, before commit");
+        return stored;
+      },
+    };
+    await expect(sendRun(t.services, dying, c.id, runId!, { workerId: "doomed" })).rejects.toThrow("worker killed");
+    expect(await emailStatuses(t.services, runId!)).toEqual({ sent: 100, pending: 150 });
+    expect(await outboxCount(c.id)).toEqual({ n: 100, people: 100 });
+    expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ sent: 100 });
+
+    // No lease to wait out: another worker goes on at once.
+    const lane = await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "next" });
+    expect(lane).toMatchObject({ outcome: "completed", sent: 150 });
+    expect(await outboxCount(c.id)).toEqual({ n: 250, people: 250 });
+    const { currentRun, ...campaign } = await getCampaign(t.services.db, c.id);
+    expect(currentRun).toMatchObject({ status: "COMPLETED", sent: 250, failed: 0 });
+    expect(campaign).toMatchObject({ status: "completed", sent: 250 });
+    const [events] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from email_events where campaign_id = ${c.id} and type = 'sent'`);
+    expect(events!.n).toBe(250);
+  });
+
+  it("a batch a crashed worker left leased (claimed on the provider path) is taken over by an outbox lane and sent once", async () => {
+    const c = await campaignFactory(t.services, { recipients: 150 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    const crashing: Transport = {
+      ...outboxTransport,
+      transactional: false,
+      async send() {
+        throw new Error("worker killed during the provider call");
+      },
+    };
+    await expect(sendRun(t.services, crashing, c.id, runId!, { workerId: "doomed" })).rejects.toThrow("worker killed");
+    expect(await emailStatuses(t.services, runId!)).toEqual({ sending: 100, pending: 50 });
+    await t.services.db.execute(sql`update scheduled_emails set locked_until = now() - interval '1 second' where run_id = ${runId} and status = 'sending'`);
+
+    const lane = await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "next" });
+    expect(lane).toMatchObject({ outcome: "completed", sent: 150 });
+    expect(await outboxCount(c.id)).toEqual({ n: 150, people: 150 });
+    expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ status: "COMPLETED", sent: 150 });
+  });
+
+  it("a suppressed address and a sender's daily cap are honoured on the one-transaction path", async () => {
+    const c = await campaignFactory(t.services, { recipients: 30 });
+    const [first] = await t.services.db.execute<{ email: string }>(sql`
+      select l.email from leads l join list_members m on m.lead_id = l.id join campaign_lists cl on cl.list_id = m.list_id where cl.campaign_id = ${c.id} order by l.id limit 1`);
+    const [sender] = await t.services.db.execute<{ id: number }>(sql`insert into sender_identities (from_email, from_name, daily_cap) values ('cap@herald.test', 'Capped', 20) returning id`);
+    await t.services.db.execute(sql`insert into campaign_senders (campaign_id, sender_id) values (${c.id}, ${sender!.id})`);
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    await t.services.db.execute(sql`insert into suppressions (email, reason) values (${first!.email}, 'manual')`);
+
+    const lane = await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "w" });
+    expect(lane.sent).toBe(20);
+    expect(await emailStatuses(t.services, runId!)).toEqual({ sent: 20, pending: 9, skipped: 1 });
+    const [row] = await t.services.db.execute<{ n: number; from: string }>(sql`select count(*)::int as n, min(from_address) as from from outbox_messages where campaign_id = ${c.id}`);
+    expect(row).toEqual({ n: 20, from: expect.stringContaining("cap@herald.test") });
+    // The nine left over wait for tomorrow (UTC), when the identity's cap renews.
+    const [wait] = await t.services.db.execute<{ tomorrow: boolean }>(sql`
+      select bool_and(scheduled_for >= date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day') as tomorrow
+      from scheduled_emails where run_id = ${runId} and status = 'pending'`);
+    expect(wait!.tomorrow).toBe(true);
+  });
+});
