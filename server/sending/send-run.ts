@@ -107,7 +107,8 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
 
     // Outbox batches are never left behind by a crash (one transaction each): their lanes look for leased leftovers only every 50 batches.
     let batch = !transport.transactional || iteration % 50 === 0 ? await retakeBatch(services, campaign, options.workerId) : null;
-    if (transport.transactional && !batch) {
+    if (!batch) {
+      // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
       const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
       if (banked < size) {
         // A fast throttle is reserved up to ten batches (and at most one second of it) at a time: one reservation, not one a batch.
@@ -118,33 +119,24 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
         banked += ahead;
       }
       banked -= size;
-      const counts = await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates);
-      if (counts === "stopped") return { ...result, outcome: "stopped" };
-      if (!counts) {
-        if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
-        return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
-      }
-      result.batches++;
-      result.sent += counts.sent;
-      result.failed += counts.failed;
-      result.skipped += counts.skipped;
-      options.onBatch?.({ sent: result.sent, failed: result.failed, skipped: result.skipped });
-      continue;
-    }
-
-    if (!batch) {
-      // About one second of the campaign's throttle per batch, so a slow campaign trickles instead of bursting.
-      const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
-      const throttle = await tryReserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, size, MAX_INLINE_WAIT_MS);
-      if (!throttle.held) return waiting(throttle.waitMs, "waiting for the campaign's throttle");
-      await sleep(throttle.waitMs);
-      const claimed = await claimBatch(services, campaign, size, options.workerId);
+      const claimed = transport.transactional
+        ? await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates)
+        : await claimBatch(services, campaign, size, options.workerId);
       if (claimed === "stopped") return { ...result, outcome: "stopped" };
-      batch = claimed;
-      if (!batch) {
+      if (!claimed) {
         if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
         return { ...result, outcome: "idle", nextAt: await nextDue(services, campaignId, runId) };
       }
+      if (!("key" in claimed)) {
+        // Sent and recorded already (the outbox).
+        result.batches++;
+        result.sent += claimed.sent;
+        result.failed += claimed.failed;
+        result.skipped += claimed.skipped;
+        options.onBatch?.({ sent: result.sent, failed: result.failed, skipped: result.skipped });
+        continue;
+      }
+      batch = claimed;
     }
     result.skipped += batch.skipped;
     if (!batch.emails.length) continue;
