@@ -62,6 +62,17 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
+/** Runs `fn` `runs` times in a row; median and 95th percentile in ms. */
+export async function timed(runs: number, fn: (i: number) => Promise<unknown>) {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    times.push(performance.now() - t0);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
 export function report(title: string, rows: Array<[string, string, string]>) {
   console.log(`\n## ${title}\n`);
   console.log("| measure | result | target |\n| --- | --- | --- |");

@@ -1,20 +1,10 @@
 import { sql } from "drizzle-orm";
 import { statsSeries } from "../server/stats/series";
-import { benchDatabase, fmt, percentile, report } from "./harness";
+import { benchDatabase, fmt, report, timed } from "./harness";
 
 const EVENTS = 5_000_000;
 const CAMPAIGNS = 1000;
 const DAYS = 365;
-
-async function timed(runs: number, fn: (i: number) => Promise<unknown>) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    times.push(performance.now() - t0);
-  }
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
 
 export async function statsBench() {
   const rows: Array<[string, string, string]> = [];

@@ -1,17 +1,7 @@
 import { fmtInt } from "../lib/format";
+import type { RouterOutputs } from "../lib/trpc.client";
 
-type Check = { compared: number; differing: number };
-/** What the stats.legacyReceipts procedure returns per legacy id (app/ reaches server/ through tRPC only). */
-interface Receipt {
-  legacyId: string;
-  sourceTable: string;
-  importedAt: string;
-  runNumber: number;
-  dimensions: Record<string, unknown[]>;
-  metrics: Array<{ metric: string; source: number; herald: number }>;
-  checks: { campaigns: Check; campaignDays: Check; day: Check; week: Check; month: Check };
-  notImported: Array<{ column: string; reason: string }>;
-}
+type Receipt = RouterOutputs["stats"]["legacyReceipts"][number];
 
 const label: Record<string, string> = { sent: "Sent", opened: "Opened", replied: "Replied", positive_replies: "Positive replies", bounced: "Bounced", clicked: "Clicked" };
 

@@ -1,4 +1,5 @@
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
 import superjson from "superjson";
 import type { AppRouter } from "../../server/routers/root";
 
@@ -7,3 +8,6 @@ export const trpc = createTRPCClient<AppRouter>({
   // The server refuses batches of more than 10 calls (server/trpc/http.ts, MAX_BATCH_SIZE).
   links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 10 })],
 });
+
+/** What each procedure returns, as the browser receives it. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
