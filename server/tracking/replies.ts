@@ -40,11 +40,15 @@ export async function recordReply(tx: Executor, campaignId: number, recipientId:
   const [target] = await tx.execute<{ run_id: number; replied_at: string | null }>(sql`
     select run_id, replied_at from run_recipients where campaign_id = ${campaignId} and id = ${recipientId} for update`);
   if (!target) throw new NotFound("That recipient does not exist.");
+  // Emails a batch holds right now are in flight and go (as in suppressAddress): waiting for them would deadlock.
   const skipped = await tx.execute(sql`
     update scheduled_emails e set status = 'skipped', error = 'recipient replied', updated_at = now()
-    from sequence_steps st
-    where e.campaign_id = ${campaignId} and e.recipient_id = ${recipientId} and e.status in ('pending', 'paused')
-      and st.campaign_id = e.campaign_id and st.step_number = e.step_number and st.stop_on_reply
+    from (
+      select w.campaign_id, w.id from scheduled_emails w join sequence_steps st on st.campaign_id = w.campaign_id and st.step_number = w.step_number
+      where w.campaign_id = ${campaignId} and w.recipient_id = ${recipientId} and w.status in ('pending', 'paused') and st.stop_on_reply
+      for update of w skip locked
+    ) waiting
+    where e.campaign_id = waiting.campaign_id and e.id = waiting.id
     returning 1`);
   if (target.replied_at) return { first: false, skipped: skipped.length };
   await tx.execute(sql`update run_recipients set replied_at = now(), updated_at = now() where campaign_id = ${campaignId} and id = ${recipientId}`);

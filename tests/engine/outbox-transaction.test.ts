@@ -5,6 +5,9 @@ import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun } from "../../server/sending/send-run";
 import type { Transport } from "../../server/sending/transport";
+import { markReplied } from "../../server/tracking/replies";
+import { signToken } from "../../server/tracking/tokens";
+import { unsubscribe } from "../../server/tracking/unsubscribe";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory, emailStatuses } from "../helpers/engine";
 
@@ -84,5 +87,35 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
       select bool_and(scheduled_for >= date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day') as tomorrow
       from scheduled_emails where run_id = ${runId} and status = 'pending'`);
     expect(wait!.tomorrow).toBe(true);
+  });
+
+  it("a reply and an unsubscribe that arrive while the recipient's email is in a batch finish at once, without a deadlock; the email in flight goes", async () => {
+    const c = await campaignFactory(t.services, { recipients: 3 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    const emails = await t.services.db.execute<{ id: number; email: string }>(sql`
+      select e.id, r.email from scheduled_emails e join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
+      where e.run_id = ${runId} order by e.id`);
+    let arrivals: Promise<unknown> | undefined;
+    const slow: Transport = {
+      ...outboxTransport,
+      async send(batch, options) {
+        // Inside the batch's transaction, its emails locked: the reader replies, another reader unsubscribes.
+        arrivals = Promise.all([
+          markReplied(t.services.db, c.id, emails[0]!.email, "test"),
+          unsubscribe(t.services.db, t.services.secret, signToken(t.services.secret, { purpose: "u", campaignId: c.id, scheduledEmailId: emails[1]!.id })),
+        ]);
+        // Longer than PostgreSQL's deadlock_timeout (1 s): a lock cycle would be detected and one side aborted.
+        await Promise.race([arrivals, new Promise((r) => setTimeout(r, 1_500))]);
+        return outboxTransport.send(batch, options);
+      },
+    };
+    const lane = await sendRun(t.services, slow, c.id, runId!, { workerId: "w" });
+    const [replied, unsubscribed] = (await arrivals) as [{ first: boolean }, { ok: boolean }];
+    expect(replied.first).toBe(true);
+    expect(unsubscribed.ok).toBe(true);
+    expect(lane).toMatchObject({ outcome: "completed", sent: 3 });
+    expect(await outboxCount(c.id)).toEqual({ n: 3, people: 3 });
+    const { currentRun } = await getCampaign(t.services.db, c.id);
+    expect(currentRun).toMatchObject({ status: "COMPLETED", sent: 3, replied: 1, unsubscribed: 1 });
   });
 });
