@@ -114,8 +114,11 @@ async function retimeWaitingEmails(tx: Executor, campaignId: number, runId: numb
   const rows = await tx.execute(sql`
     update scheduled_emails e set updated_at = now(),
       scheduled_for = herald_next_send_time(e.scheduled_for, coalesce(r.time_zone, ${s.timeZone}), ${`{${s.windowDays.join(",")}}`}::smallint[], ${s.windowStartHour}::int, ${s.windowEndHour}::int)
-    from run_recipients r
-    where e.campaign_id = ${campaignId} and e.run_id = ${runId} and e.status in ('pending', 'paused')
+    from run_recipients r,
+      -- Emails a batch holds are going out now: skipped, not waited for (this transaction holds the campaign's row,
+      -- which that batch's counters need: waiting would be a lock cycle).
+      (select w.id from scheduled_emails w where w.campaign_id = ${campaignId} and w.run_id = ${runId} and w.status in ('pending', 'paused') for update skip locked) waiting
+    where e.campaign_id = ${campaignId} and e.id = waiting.id
       and r.campaign_id = e.campaign_id and r.id = e.recipient_id
       and herald_next_send_time(e.scheduled_for, coalesce(r.time_zone, ${s.timeZone}), ${`{${s.windowDays.join(",")}}`}::smallint[], ${s.windowStartHour}::int, ${s.windowEndHour}::int) <> e.scheduled_for
     returning 1`);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getCampaign } from "../../server/campaigns/campaigns";
+import { getCampaign, updateCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun } from "../../server/sending/send-run";
@@ -117,5 +117,32 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
     expect(await outboxCount(c.id)).toEqual({ n: 3, people: 3 });
     const { currentRun } = await getCampaign(t.services.db, c.id);
     expect(currentRun).toMatchObject({ status: "COMPLETED", sent: 3, replied: 1, unsubscribed: 1 });
+  });
+
+  it("a new sending window applied to the running run while a batch is out finishes at once, without a deadlock; the rest is moved into the window", async () => {
+    const c = await campaignFactory(t.services, { recipients: 150, settings: { throttlePerMinute: 6_000 } });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    const campaign = await getCampaign(t.services.db, c.id);
+    const settings = {
+      name: campaign.name, kind: campaign.kind, fromName: campaign.fromName, fromEmail: campaign.fromEmail, timeZone: "UTC",
+      listIds: campaign.audience.map((l) => l.id), steps: campaign.steps.map((s) => ({ templateId: s.templateId, delayMinutes: s.delayMinutes, stopOnReply: s.stopOnReply })),
+      throttlePerMinute: campaign.throttlePerMinute,
+    };
+    // A one-hour window three hours from now: nothing that waits is due any more.
+    const hour = (new Date().getUTCHours() + 3) % 24;
+    let edit: Promise<{ applied: string[] }> | undefined;
+    const slow: Transport = {
+      ...outboxTransport,
+      async send(batch, options) {
+        edit ??= updateCampaign(t.services.db, c.id, { ...settings, windowStartHour: Math.min(hour, 22), windowEndHour: Math.min(hour, 22) + 1 }, undefined, { applyToCurrentRun: true });
+        await Promise.race([edit, new Promise((r) => setTimeout(r, 1_500))]);
+        return outboxTransport.send(batch, options);
+      },
+    };
+    const lane = await sendRun(t.services, slow, c.id, runId!, { workerId: "w" });
+    expect((await edit!).applied.join(" ")).toContain("50 waiting emails were moved into it");
+    // The batch in flight went; the other 50 wait for the window.
+    expect(lane.sent).toBe(100);
+    expect(await emailStatuses(t.services, runId!)).toEqual({ sent: 100, pending: 50 });
   });
 });
