@@ -6,7 +6,8 @@ import { PreflightForm } from "../components/PreflightForm";
 import { LegacyReceipt } from "../components/LegacyReceipt";
 import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate, fmtInt, fmtPct, fmtRelative } from "../lib/format";
+import { When, Ago } from "../components/Time";
+import { fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -69,7 +70,7 @@ export default function CampaignPage() {
         <div>
           <div className="muted small"><Link to="/campaigns">Campaigns</Link> / {c.kind}</div>
           <h1>{c.name} <StatusBadge status={c.status} /></h1>
-          <div className="muted small">Status changed {fmtRelative(c.statusChangedAt)} via {c.statusSource}{c.lastRunResult ? ` · ${c.lastRunResult}` : ""}</div>
+          <div className="muted small">Status changed {<Ago value={c.statusChangedAt} />} via {c.statusSource}{c.lastRunResult ? ` · ${c.lastRunResult}` : ""}</div>
         </div>
         {canEdit ? (
           <div className="row" aria-label="Campaign actions">
@@ -143,7 +144,7 @@ export default function CampaignPage() {
             <dd>
               {airtable === "off" ? <span className="muted">sync is off</span>
                 : c.mirror.lastError ? <span className="error small">not mirrored yet: {c.mirror.lastError}</span>
-                : c.mirror.recordId ? <>record {c.mirror.recordId}, pushed {fmtRelative(c.mirror.lastPushedAt)}{c.mirror.pending ? " · changes waiting" : ""}</>
+                : c.mirror.recordId ? <>record {c.mirror.recordId}, pushed {<Ago value={c.mirror.lastPushedAt} />}{c.mirror.pending ? " · changes waiting" : ""}</>
                 : <span className="muted">waiting for the first push</span>}
             </dd>
           </dl>
@@ -166,8 +167,8 @@ export default function CampaignPage() {
                     <td><Link to={`/campaigns/${c.id}/runs/${r.runNumber}`}>Run {r.runNumber}</Link></td>
                     <td><StatusBadge status={r.status} /></td>
                     <td className="small">{r.audience.replace("_", " ")}</td>
-                    <td className="small">{fmtDate(r.startedAt)}</td>
-                    <td className="small">{fmtDate(r.completedAt)}</td>
+                    <td className="small">{<When value={r.startedAt} />}</td>
+                    <td className="small">{<When value={r.completedAt} />}</td>
                     <td className="num">{fmtInt(r.recipients)}</td>
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>

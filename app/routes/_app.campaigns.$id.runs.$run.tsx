@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate, fmtInt, fmtPct } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -41,7 +42,7 @@ export default function RunDetail() {
         <h1>Run {run.runNumber} <StatusBadge status={run.status} /></h1>
         {page.byStatus.failed ? <a className="button" href={`/campaigns/${campaign.id}/runs/${run.runNumber}/failed.csv`} download>Export {fmtInt(page.byStatus.failed)} failed as CSV</a> : null}
       </div>
-      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {fmtDate(run.startedAt)} · ended {fmtDate(run.completedAt)}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
+      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {<When value={run.startedAt} />} · ended {<When value={run.completedAt} />}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
         <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
@@ -68,9 +69,9 @@ export default function RunDetail() {
                 <tr key={r.id}>
                   <td>{r.email}</td>
                   <td><StatusBadge status={r.status} /></td>
-                  <td className="small">{fmtDate(r.firstSentAt)}</td>
-                  <td className="small">{fmtDate(r.firstOpenedAt)}</td>
-                  <td className="small">{fmtDate(r.firstClickedAt)}</td>
+                  <td className="small">{<When value={r.firstSentAt} />}</td>
+                  <td className="small">{<When value={r.firstOpenedAt} />}</td>
+                  <td className="small">{<When value={r.firstClickedAt} />}</td>
                   <td className="small">{r.lastError ?? ""}</td>
                 </tr>
               ))}

@@ -1,7 +1,8 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtInt, fmtPct, fmtRelative } from "../lib/format";
+import { Ago } from "../components/Time";
+import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
 
@@ -75,7 +76,7 @@ export default function Campaigns() {
                 <tr key={c.id}>
                   <td>
                     <Link to={`/campaigns/${c.id}`} className="strong">{c.name}</Link>
-                    <div className="muted small">{c.kind} · changed via {c.statusSource} {fmtRelative(c.statusChangedAt)}</div>
+                    <div className="muted small">{c.kind} · changed via {c.statusSource} {<Ago value={c.statusChangedAt} />}</div>
                   </td>
                   <td><StatusBadge status={c.status} /></td>
                   <td>

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { When } from "../components/Time";
 import { Link, useLoaderData } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.lead.email ?? "Lead"} · Herald` }];
@@ -24,7 +24,7 @@ export default function LeadPage() {
             <dt>Company</dt><dd>{lead.company ?? "–"}</dd>
             <dt>Time zone</dt><dd>{lead.timeZone ?? "the campaign's"}</dd>
             <dt>Lists</dt><dd>{lead.lists.map((l) => l.name).join(", ") || "–"}</dd>
-            {lead.suppression ? <><dt>Suppressed</dt><dd className="error">{lead.suppression.reason.replace("_", " ")} since {fmtDate(lead.suppression.created_at)}</dd></> : null}
+            {lead.suppression ? <><dt>Suppressed</dt><dd className="error">{lead.suppression.reason.replace("_", " ")} since {<When value={lead.suppression.created_at} />}</dd></> : null}
             {Object.entries(lead.attributes).map(([k, v]) => <div key={k} style={{ display: "contents" }}><dt>{k}</dt><dd>{v}</dd></div>)}
           </dl>
         </div>
@@ -45,7 +45,7 @@ export default function LeadPage() {
             <tbody>
               {lead.events.map((e, i) => (
                 <tr key={i}>
-                  <td className="small">{fmtDate(e.occurred_at)}</td>
+                  <td className="small">{<When value={e.occurred_at} />}</td>
                   <td><StatusBadge status={e.type} />{e.machine ? <span className="muted small"> machine</span> : null}</td>
                   <td className="small"><Link to={`/campaigns/${e.campaign_id}`}>{e.campaign}</Link> · run {e.run_number}</td>
                   <td className="small">{typeof e.data.link === "string" ? e.data.link : typeof e.data.error === "string" ? e.data.error : e.data.step ? `step ${String(e.data.step)}` : ""}</td>

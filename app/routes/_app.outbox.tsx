@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { fmtDate, fmtInt } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Outbox · Herald" }];
@@ -28,7 +29,7 @@ export default function Outbox() {
               <tbody>
                 {messages.map((m) => (
                   <tr key={m.id} aria-current={m.id === open ? "true" : undefined}>
-                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.subject}</div><div className="muted small">{fmtDate(m.createdAt)}</div></td>
+                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
                   </tr>
                 ))}
               </tbody>
