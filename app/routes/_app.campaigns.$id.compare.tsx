@@ -62,3 +62,5 @@ export default function CompareRuns() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

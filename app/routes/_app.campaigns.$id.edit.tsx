@@ -50,3 +50,5 @@ export default function EditCampaign() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

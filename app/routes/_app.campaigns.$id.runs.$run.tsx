@@ -89,3 +89,5 @@ export default function RunDetail() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

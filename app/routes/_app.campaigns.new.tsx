@@ -35,3 +35,5 @@ export default function NewCampaign() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

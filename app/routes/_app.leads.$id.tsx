@@ -58,3 +58,5 @@ export default function LeadPage() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -81,3 +81,5 @@ export default function Leads() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -23,7 +23,7 @@ export default function Outbox() {
       <p className="muted small">{transport === "outbox" ? "No RESEND_API_KEY is set, so Herald keeps every message here instead of delivering it." : "Resend delivers mail now; these are messages kept while the outbox was in use."} {fmtInt(total)} messages.</p>
       <Form method="get" className="toolbar" role="search"><input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by recipient" aria-label="Search by recipient" /><button type="submit">Search</button></Form>
       {messages.length ? (
-        <div className="grid" style={{ gridTemplateColumns: "minmax(260px, 1fr) 2fr" }}>
+        <div className="split">
           <div className="table-wrap">
             <table className="data">
               <tbody>
@@ -53,3 +53,5 @@ export default function Outbox() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -63,3 +63,5 @@ export default function Suppressions() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -74,3 +74,5 @@ export default function Sync() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -90,3 +90,5 @@ export default function Team() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

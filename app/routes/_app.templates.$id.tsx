@@ -85,3 +85,5 @@ export default function TemplateEditor() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -25,3 +25,5 @@ export default function Templates() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

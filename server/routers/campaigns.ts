@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createCampaign, getCampaign, stepProgress, updateCampaign } from "../campaigns/campaigns";
+import { archiveCampaign, deleteDraftCampaign, duplicateCampaign } from "../campaigns/housekeeping";
 import { transitionCampaign } from "../campaigns/lifecycle";
 import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { preflight } from "../campaigns/preflight";
@@ -30,6 +31,13 @@ export const campaignsRouter = router({
   rerun: campaignEditorProcedure
     .input(version.extend({ audience: audienceEnum.default("everyone") }))
     .mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "rerun", { source: "app", audience: input.audience, expectedVersion: input.expectedVersion })),
+
+  /** A new draft with the same steps, audience and schedule. */
+  duplicate: campaignEditorProcedure.mutation(({ ctx }) => duplicateCampaign(ctx.services.db, ctx.campaign.id, ctx.user.id)),
+  /** Hide from the default list, keeping every run and event; `archived: false` brings it back. */
+  archive: campaignEditorProcedure.input(z.object({ archived: z.boolean().default(true) })).mutation(({ ctx, input }) => archiveCampaign(ctx.services.db, ctx.campaign.id, input.archived)),
+  /** Only a draft that never ran. */
+  deleteDraft: campaignEditorProcedure.mutation(({ ctx }) => deleteDraftCampaign(ctx.services.db, ctx.campaign.id)),
 
   /** Who a Start or Rerun would reach now, for the confirm dialog. */
   preflight: campaignProcedure.input(z.object({ audience: audienceEnum.default("everyone") })).query(({ ctx, input }) => preflight(ctx.services.db, ctx.campaign.id, input.audience)),

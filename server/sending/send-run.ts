@@ -22,6 +22,8 @@ export interface SendOptions {
   workerId: string;
   /** Stop starting new batches after this time (epoch ms). */
   deadline?: number;
+  /** The worker is stopping: end like a deadline, before the next batch (and cut a throttle wait short). */
+  signal?: AbortSignal;
   /** Send at most this many emails. */
   limit?: number;
   onBatch?(progress: { sent: number; failed: number; skipped: number }): void;
@@ -78,7 +80,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   const waiting = (ms: number, reason?: string): LaneResult => ({ ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(ms, 50)), reason });
   let state: RunState | undefined;
   for (let iteration = 0; ; iteration++) {
-    if (options.deadline && Date.now() > options.deadline) return { ...result, outcome: "deadline" };
+    if ((options.deadline && Date.now() > options.deadline) || options.signal?.aborted) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
     if (remaining <= 0) return { ...result, outcome: "limit" };
 
@@ -98,7 +100,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       if (gate.state === "open") return { ...result, outcome: "waiting", nextAt: gate.retryAt, reason: "the provider is unavailable" };
       const slot = await tryReserve(db, `provider:${transport.name}`, config.RESEND_RPS, 1, MAX_INLINE_WAIT_MS);
       if (!slot.held) return waiting(slot.waitMs, "waiting for the provider's rate limit");
-      await sleep(slot.waitMs);
+      await sleep(slot.waitMs, options.signal);
     }
 
     let batch = await retakeBatch(services, campaign, options.workerId);
@@ -107,7 +109,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       const size = Math.min(config.SEND_BATCH_SIZE, Math.max(1, Math.ceil(state.throttle_per_minute / 60)), remaining);
       const throttle = await tryReserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, size, MAX_INLINE_WAIT_MS);
       if (!throttle.held) return waiting(throttle.waitMs, "waiting for the campaign's throttle");
-      await sleep(throttle.waitMs);
+      await sleep(throttle.waitMs, options.signal);
       const claimed = await claimBatch(services, campaign, size, options.workerId);
       if (claimed === "stopped") return { ...result, outcome: "stopped" };
       batch = claimed;

@@ -74,6 +74,7 @@ describe("a team member in the browser", () => {
     await screenshot(page, "05-campaign-draft");
 
     await page.getByRole("button", { name: "Start" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start now" }).click();
     // Start asks first with the pre-flight (one more request than before): give a busy machine time.
     await expect.poll(() => statusBadge().textContent(), { timeout: 10_000 }).toBe("running");
     const first = await (async () => { await expect.poll(sentOnPage, { timeout: 10_000 }).toBeGreaterThan(0); return sentOnPage(); })();
@@ -100,6 +101,7 @@ describe("a team member in the browser", () => {
   it("reruns only the non-openers, then compares the two runs", async () => {
     await page.getByLabel("Rerun for").selectOption("not_opened");
     await page.getByRole("button", { name: "Rerun" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start run 2" }).click();
     await expect.poll(() => page.getByRole("link", { name: "Run 2" }).count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => statusBadge().textContent(), { timeout: 30_000 }).toBe("completed");
     await page.getByRole("link", { name: "Compare the last two runs" }).click();
