@@ -35,7 +35,7 @@ export function SeriesChart({ data, series, granularity, kind, title }: { data: 
       <CartesianGrid strokeDasharray="3 3" stroke="#e3e8ef" />
       <XAxis dataKey="period" tickFormatter={(p: string) => periodLabel(p, granularity === "week" ? "day" : granularity)} tick={{ fontSize: 12 }} minTickGap={16} />
       <YAxis allowDecimals={false} tickFormatter={(v: number) => fmtInt(v)} tick={{ fontSize: 12 }} width={48} />
-      <Tooltip labelFormatter={(p) => periodLabel(String(p), granularity, true)} formatter={(v, name) => [fmtInt(Number(v)), name]} />
+      <Tooltip cursor={{ fill: "rgba(52, 81, 209, 0.08)" }} labelFormatter={(p) => periodLabel(String(p), granularity, true)} formatter={(v, name) => [fmtInt(Number(v)), name]} />
       <Legend wrapperStyle={{ fontSize: 13 }} />
     </>
   );
