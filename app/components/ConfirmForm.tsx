@@ -42,3 +42,18 @@ export function ActionButton({ intent, label, confirm, className, children }: {
     </Form>
   );
 }
+
+/** A submit button for the form it sits in, asking first in a dialog. */
+export function ConfirmSubmit({ label, className, confirm }: { label: string; className?: string; confirm: { title: string; body: string; confirmLabel: string; keepLabel: string } }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const submit = useSubmit();
+  return (
+    <>
+      <button type="button" ref={button} className={className} onClick={() => dialog.current?.showModal()}>{label}</button>
+      <ConfirmDialog dialogRef={dialog} title={confirm.title} confirmLabel={confirm.confirmLabel} keepLabel={confirm.keepLabel} danger={className === "danger"} onConfirm={() => button.current?.form && submit(button.current.form)}>
+        <p>{confirm.body}</p>
+      </ConfirmDialog>
+    </>
+  );
+}
