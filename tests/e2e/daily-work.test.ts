@@ -198,6 +198,53 @@ describe("daily work without friction (issue 16)", () => {
     await context.close();
   });
 
+  it("leads: imports flag suppressed addresses and keep a bad time zone as a warning; a list page browses and exports; a lead is edited and deleted", async () => {
+    await t.services.db.execute(sql`insert into suppressions (email, reason) values ('blocked@example.com', 'complaint')`);
+    const { context, page } = await signedInPage(1360);
+    await visit(page, "/leads");
+    const rows = ["email,first_name,time_zone", ...Array.from({ length: 60 }, (_, i) => `browse-${String(i).padStart(2, "0")}@example.com,B${i},`), "blocked@example.com,Blocked,", "zoned@example.com,Zoned,Moon/Crater"];
+    await page.setInputFiles('input[name="file"]', { name: "leads.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+    await page.getByLabel("Into list").fill("Browse me");
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect.poll(() => page.getByTestId("import-suppressed").innerText()).toBe("1 address is suppressed and will never be mailed: blocked@example.com (line 62).");
+    expect(await page.getByRole("cell", { name: /"Moon\/Crater" is not a time zone .* imported without one/ }).count()).toBe(1);
+    expect(await page.getByRole("status").innerText()).toContain("62 new");
+    await screenshot(page, "i16-07-import-report");
+
+    await page.getByRole("link", { name: "Browse me" }).click();
+    await page.waitForURL(/\/lists\/\d+$/);
+    await expect.poll(() => page.locator("table.data tbody tr").count()).toBe(50);
+    expect(await page.getByText("Page 1 of 2 · 62 members").count()).toBe(1);
+    await page.getByRole("link", { name: "Next →" }).click();
+    await expect.poll(() => page.locator("table.data tbody tr").count()).toBe(12);
+    const download = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Export CSV" }).click();
+    const csv = await (await download).createReadStream().then((s) => s.toArray()).then((c) => Buffer.concat(c).toString("utf8"));
+    expect(csv.trim().split("\n")).toHaveLength(63);
+    await page.getByLabel("Select zoned@example.com").check();
+    await page.getByRole("button", { name: "Remove the ticked leads from the list" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Remove from list" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain("Removed 1 lead from the list");
+    await screenshot(page, "i16-08-list-page");
+
+    await visit(page, "/leads?q=browse-07");
+    await page.getByRole("link", { name: "browse-07@example.com" }).click();
+    await page.waitForURL(/\/leads\/\d+$/);
+    await page.getByText("Edit this lead").click();
+    await page.getByLabel("Company").fill("Renamed Co");
+    await page.getByLabel("Browse me").uncheck();
+    await page.getByRole("button", { name: "Save lead" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain("Saved");
+    await expect.poll(() => page.locator("dl.facts").innerText()).toContain("Renamed Co");
+    await screenshot(page, "i16-09-lead-edit");
+    if (!(await page.getByRole("button", { name: "Delete lead" }).isVisible())) await page.getByText("Edit this lead").click();
+    await page.getByRole("button", { name: "Delete lead" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete lead" }).click();
+    await page.waitForURL(/\/leads\?deleted=/);
+    expect((await t.services.db.execute(sql`select 1 from leads where email = 'browse-07@example.com'`)).length).toBe(0);
+    await context.close();
+  }, 60_000);
+
   it("at 390 px the navigation is a menu and no page scrolls sideways", async () => {
     // Real messages in the Outbox and a run with recipients, long addresses included.
     const sent = await campaignFactory(t.services, { recipients: 3, steps: [{ delayMinutes: 0 }, { delayMinutes: 60 }], settings: { name: "Phone check with a rather long campaign name", kind: "sequence" } });
@@ -215,7 +262,9 @@ describe("daily work without friction (issue 16)", () => {
     await expect.poll(() => nav.isVisible()).toBe(false);
 
     const draft = await campaignId("November product update");
-    const pages = ["/campaigns", `/campaigns/${draft}`, `/campaigns/${sent.id}`, `/campaigns/${sent.id}/runs/1`, `/outbox?open=${message!.id}`, "/campaigns/new", `/campaigns/${draft}/edit`, "/outbox", "/suppressions", "/analytics", "/leads", "/templates", "/team", "/sync", "/no-such-page"];
+    const [list] = await t.services.db.execute<{ id: number }>(sql`select id from lists order by id limit 1`);
+    const [lead] = await t.services.db.execute<{ id: number }>(sql`select id from leads order by id limit 1`);
+    const pages = [`/lists/${list!.id}`, `/leads/${lead!.id}`, "/leads?page=1", "/campaigns", `/campaigns/${draft}`, `/campaigns/${sent.id}`, `/campaigns/${sent.id}/runs/1`, `/outbox?open=${message!.id}`, "/campaigns/new", `/campaigns/${draft}/edit`, "/outbox", "/suppressions", "/analytics", "/leads", "/templates", "/team", "/sync", "/no-such-page"];
     const wide: string[] = [];
     for (const path of pages) {
       await visit(page, path);
