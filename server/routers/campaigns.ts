@@ -6,6 +6,7 @@ import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { preflight } from "../campaigns/preflight";
 import { campaignSettingsInput } from "../campaigns/schema";
 import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { runTimeline } from "../runs/waiting";
 import { providerStatus } from "../sending/health";
 import { sendTest } from "../sending/test-send";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
@@ -49,5 +50,9 @@ export const campaignsRouter = router({
   runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
   run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),
   recipients: authedProcedure.input(recipientsInput).query(({ ctx, input }) => runRecipientsPage(ctx.services.db, input)),
+  /** Per-step progress, estimated finish, and why each listed recipient's next email waits. */
+  runTimeline: campaignProcedure
+    .input(runNumber.extend({ recipientIds: z.array(z.number().int().positive()).max(500).default([]) }))
+    .query(({ ctx, input }) => runTimeline(ctx.services.db, ctx.campaign.id, input.runNumber, input.recipientIds)),
   failedCsv: campaignProcedure.input(runNumber).query(({ ctx, input }) => failedRecipientsCsv(ctx.services.db, ctx.campaign.id, input.runNumber)),
 });

@@ -261,6 +261,14 @@ describe("daily work without friction (issue 16)", () => {
     await page.waitForURL(/\/analytics$/);
     await expect.poll(() => nav.isVisible()).toBe(false);
 
+    // The run page says when each recipient's next step goes and why, and links each recipient to their lead.
+    await visit(page, `/campaigns/${sent.id}/runs/1`);
+    expect(await page.getByTestId("why-waiting").first().innerText()).toMatch(/^Step 2 waits 1 h after step 1/);
+    expect(await page.getByTestId("estimated-finish").innerText()).toMatch(/^Estimated finish: /);
+    expect(await page.getByRole("table", { name: "Progress per step" }).getByRole("row").count()).toBe(3);
+    await page.getByRole("link", { name: sent.audience.emails[0]! }).click();
+    await page.waitForURL(/\/leads\/\d+$/);
+
     const draft = await campaignId("November product update");
     const [list] = await t.services.db.execute<{ id: number }>(sql`select id from lists order by id limit 1`);
     const [lead] = await t.services.db.execute<{ id: number }>(sql`select id from leads order by id limit 1`);
