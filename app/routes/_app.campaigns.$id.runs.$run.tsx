@@ -83,7 +83,7 @@ export default function RunDetail() {
       </Form>
       {page.recipients.length ? (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data" aria-label="Recipients">
             <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Last error</th></tr></thead>
             <tbody>
               {page.recipients.map((r) => (

@@ -110,7 +110,7 @@ describe("a team member in the browser", () => {
     await screenshot(page, "09-compare-runs");
     await page.goBack();
     await page.getByRole("link", { name: "Run 1" }).click();
-    await expect.poll(() => page.locator("table.data tbody tr").count()).toBe(40);
+    await expect.poll(() => page.getByRole("table", { name: "Recipients" }).locator("tbody tr").count()).toBe(40);
     await screenshot(page, "10-run-detail");
   }, 60_000);
 
@@ -129,7 +129,9 @@ describe("a team member in the browser", () => {
     await page.goto(`${server.base}/analytics?g=week`);
     // 80 sent by run 1 and 80 by run 2 of the sequence, both today.
     await expect.poll(() => page.locator(".kpi", { hasText: "Sent" }).first().locator(".value").innerText()).toBe("160");
-    expect(await page.locator("svg[role=img]").count()).toBe(2);
+    // Two charts (recharts, drawn once hydrated), each with its own axes.
+    await expect.poll(() => page.locator(".chart-box[role=img] .recharts-surface").count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator(".chart-box[role=img]").count()).toBe(2);
     await screenshot(page, "15-analytics");
     await page.goto(`${server.base}/suppressions`);
     await page.getByLabel("Address to suppress").fill("nobody@example.com");
