@@ -54,7 +54,11 @@ export default function TemplateEditor() {
   const html = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
     if (isNew) return;
-    const timer = setTimeout(() => void trpc.templates.previewLeads.query({ id: template.id, q: leadQuery || undefined }).then((r) => setLeadChoices(r.leads)).catch(() => {}), 250);
+    const timer = setTimeout(() => void trpc.templates.previewLeads.query({ id: template.id, q: leadQuery || undefined }).then((r) => {
+      setLeadChoices(r.leads);
+      // A search previews its first match at once.
+      if (leadQuery && r.leads[0]) setLeadId(r.leads[0].id);
+    }).catch(() => {}), 250);
     return () => clearTimeout(timer);
   }, [leadQuery]);
   const insertTag = (tag: string) => {

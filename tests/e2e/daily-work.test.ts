@@ -245,6 +245,23 @@ describe("daily work without friction (issue 16)", () => {
     await context.close();
   }, 60_000);
 
+  it("templates: used by, merge-tag picker, plain text from the HTML, preview as another lead of the audience", async () => {
+    const [intro] = await t.services.db.execute<{ id: number }>(sql`select id from templates where name = 'Intro'`);
+    const { context, page } = await signedInPage(1360);
+    await visit(page, `/templates/${intro!.id}`);
+    expect(await page.getByTestId("used-by").innerText()).toContain("Design partner outreach");
+    await page.getByLabel("HTML").fill("<p>Hello</p><p>See <a href=\"https://example.com\">the news</a></p>");
+    await page.getByLabel("Insert a merge tag", { exact: true }).selectOption("company");
+    expect(await page.getByLabel("HTML").inputValue()).toContain("{{company|}}");
+    await page.getByRole("button", { name: "Generate plain text from the HTML" }).click();
+    await expect.poll(() => page.getByLabel("Plain text").inputValue()).toContain("See the news (https://example.com)");
+    await page.getByLabel("Find a lead to preview as").fill("grace");
+    await expect.poll(() => page.getByLabel("Preview as", { exact: true }).locator("option").first().textContent()).toMatch(/^grace\./);
+    await expect.poll(() => page.getByRole("heading", { name: /^Preview/ }).innerText()).toMatch(/for grace\.\d+@example\.com/);
+    await screenshot(page, "i16-10-template");
+    await context.close();
+  }, 60_000);
+
   it("at 390 px the navigation is a menu and no page scrolls sideways", async () => {
     // Real messages in the Outbox and a run with recipients, long addresses included.
     const sent = await campaignFactory(t.services, { recipients: 3, steps: [{ delayMinutes: 0 }, { delayMinutes: 60 }], settings: { name: "Phone check with a rather long campaign name", kind: "sequence" } });
