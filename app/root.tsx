@@ -34,9 +34,12 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText || "Error"}` : "Something went wrong";
-  // Only sentences Herald wrote itself: a route error's text (masked by the server when unexpected), never an Error's message or stack.
-  const detail = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Herald hit an unexpected error. Try again; if it keeps happening, check the server log.";
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  const title = notFound ? "Page not found" : isRouteErrorResponse(error) ? `${error.status} ${error.statusText || "Error"}` : "Something went wrong";
+  // Only sentences Herald wrote itself: a route error's text (masked by the server when unexpected), never an Error's message or stack
+  // (nor React Router's "Error: No route matches URL").
+  const detail = notFound ? "There is no page at this address. It may have moved, or the link is mistyped."
+    : isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Herald hit an unexpected error. Try again; if it keeps happening, check the server log.";
   return (
     <main className="centered">
       <div className="card narrow">

@@ -1,8 +1,9 @@
 import path from "node:path";
 import { createDb } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { migrateDatabase } from "../db/migrate";
+import { migrateDatabase, migrationsPending } from "../db/migrate";
 import { loadConfig, type Config } from "../server/config";
+import { DomainError } from "../server/errors";
 import { createLogger, type Logger } from "../server/lib/log";
 import { resolveSecret, type Services } from "../server/services";
 
@@ -18,7 +19,7 @@ export interface Booted {
  * Shared start-up for every command: configuration, the database (embedded
  * when DATABASE_URL is unset), migrations, the services object.
  */
-export async function boot(options: { migrate?: boolean; log?: Logger; poolSize?: number } = {}): Promise<Booted> {
+export async function boot(options: { migrate?: boolean | "check"; log?: Logger; poolSize?: number } = {}): Promise<Booted> {
   const config = loadConfig();
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   let databaseUrl = config.DATABASE_URL;
@@ -34,7 +35,13 @@ export async function boot(options: { migrate?: boolean; log?: Logger; poolSize?
     stopEmbedded = embedded.stop;
     if (!embedded.owned) log.info("Using the embedded PostgreSQL another Herald process started");
   }
-  if (options.migrate !== false) await migrateDatabase(databaseUrl);
+  // Read-only commands only check (one query) instead of taking the migration lock and reading every migration file.
+  if (options.migrate === "check") {
+    if (await migrationsPending(databaseUrl)) {
+      await stopEmbedded();
+      throw new DomainError("The database needs migrating first: run `npx herald migrate` (or start Herald once).");
+    }
+  } else if (options.migrate !== false) await migrateDatabase(databaseUrl);
   const { db, close } = createDb(databaseUrl, { max: options.poolSize ?? 10 });
   const secret = await resolveSecret(db, config);
   return {

@@ -1,3 +1,4 @@
+import { seedDemoHistory } from "../server/demo/history";
 import type { Booted } from "./boot";
 import { Conflict } from "../server/errors";
 import { createFirstAdmin, seedDemoData, userCount } from "../server/demo/seed";
@@ -13,7 +14,9 @@ import { createFirstAdmin, seedDemoData, userCount } from "../server/demo/seed";
 export async function prepareFirstRun({ services, config, embedded }: Booted): Promise<string[]> {
   if ((await userCount(services.db)) > 0) return [];
   if ((config.demo ?? embedded) && (await seedDemoData(services.db))) {
-    services.log.info("Demo data created: leads, lists, templates and campaigns");
+    // History so Analytics and the campaign pages are not empty on first start; a failure here must not stop start-up.
+    await seedDemoHistory(services).catch((error: unknown) => services.log.warn("Demo history not created", { error: String(error) }));
+    services.log.info("Demo data created: leads, lists, templates, campaigns, a finished run with opens, clicks and replies, and a paused sequence");
   }
   if (!embedded) {
     return [

@@ -1,21 +1,8 @@
-import { EmbeddedDatabaseError } from "../db/embedded";
+import { EmbeddedDatabaseError } from "../db/embedded-process";
 import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
-import { helpText, parse, UsageError, type Command } from "./command";
-import { importLeads } from "./commands/import-leads";
-import { legacyImport } from "./commands/legacy-import";
-import { markRepliedCommand } from "./commands/mark-replied";
-import { migrate } from "./commands/migrate";
-import { run } from "./commands/run";
-import { start } from "./commands/start";
-import { statsCommand } from "./commands/stats";
-import { airtableCheck, airtableInit, syncCommand } from "./commands/sync";
-import { userAdd } from "./commands/user-add";
-import { userDisable, userEnable, userSetPassword } from "./commands/user-manage";
-import { verifyCountersCommand } from "./commands/verify-counters";
-import { worker } from "./commands/worker";
-
-const commands: Command[] = [start, migrate, worker, run, importLeads, verifyCountersCommand, statsCommand, markRepliedCommand, legacyImport, syncCommand, airtableCheck, airtableInit, userAdd, userSetPassword, userDisable, userEnable];
+import { helpText, parse, UsageError } from "./command";
+import { COMMANDS as commands } from "./registry";
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -34,14 +21,15 @@ async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? 1 : 0;
   }
   // Longest match first, so "user add" wins over a hypothetical "user".
-  const command = [...commands]
+  const entry = [...commands]
     .sort((a, b) => b.name.split(" ").length - a.name.split(" ").length)
     .find((c) => c.name.split(" ").every((word, i) => argv[i] === word));
-  if (!command) {
+  if (!entry) {
     console.error(`Unknown command: ${argv.join(" ")}\n\n${overview()}`);
     return 2;
   }
-  const rest = argv.slice(command.name.split(" ").length);
+  const command = await entry.load();
+  const rest = argv.slice(entry.name.split(" ").length);
   try {
     const args = parse(command, rest);
     if (args.values.help) {

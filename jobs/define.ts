@@ -5,11 +5,13 @@ import type { Services } from "../server/services";
 export interface TaskContext {
   services: Services;
   helpers: JobHelpers;
+  /** Aborted when the worker is asked to stop: long tasks end their loop early instead of holding up Ctrl-C. */
+  stopping: AbortSignal;
 }
 
 export interface TaskDefinition {
   name: string;
-  build(services: Services): Task;
+  build(services: Services, stopping: AbortSignal): Task;
 }
 
 /**
@@ -24,13 +26,13 @@ export function defineTask<S extends z.ZodType>(
 ): TaskDefinition {
   return {
     name,
-    build: (services) => async (raw, helpers) => {
+    build: (services, stopping) => async (raw, helpers) => {
       const parsed = payload.safeParse(raw ?? {});
       if (!parsed.success) {
         services.log.error("job payload rejected", { task: name, jobId: helpers.job.id, issues: parsed.error.issues.map((i) => i.message) });
         return;
       }
-      await run(parsed.data, { services: { ...services, log: services.log.child({ task: name, jobId: helpers.job.id }) }, helpers });
+      await run(parsed.data, { services: { ...services, log: services.log.child({ task: name, jobId: helpers.job.id }) }, helpers, stopping });
     },
   };
 }

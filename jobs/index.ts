@@ -9,6 +9,6 @@ import syncAirtable from "./tasks/sync-airtable";
 
 const tasks: TaskDefinition[] = [sendRun, kickSending, foldEvents, syncAirtable, maintainPartitions];
 
-export function createTaskList(services: Services): TaskList {
-  return Object.fromEntries(tasks.map((t) => [t.name, t.build(services)]));
+export function createTaskList(services: Services, stopping: AbortSignal = new AbortController().signal): TaskList {
+  return Object.fromEntries(tasks.map((t) => [t.name, t.build(services, stopping)]));
 }

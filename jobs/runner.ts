@@ -19,9 +19,10 @@ export async function startWorker(services: Services, databaseUrl: string, optio
     else if (level === "debug") log.debug(message);
   });
   let stopped = false;
+  const stopping = new AbortController();
   const runner: Runner = await run({
     connectionString: databaseUrl,
-    taskList: createTaskList(services),
+    taskList: createTaskList(services, stopping.signal),
     parsedCronItems: parseCrontab(crontab),
     concurrency: options.concurrency,
     pollInterval: options.pollInterval ?? 1000,
@@ -41,6 +42,8 @@ export async function startWorker(services: Services, databaseUrl: string, optio
       if (stopped) return;
       stopped = true;
       clearInterval(kicker);
+      // Sending lanes end after the batch in hand (its key and lease keep it safe) instead of running to their 20 s deadline.
+      stopping.abort();
       await runner.stop();
     },
   };

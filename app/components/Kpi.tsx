@@ -1,4 +1,6 @@
-export function Kpi({ label, value, hint }: { label: string; value: string; hint?: string }) {
+import type { ReactNode } from "react";
+
+export function Kpi({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
   return (
     <div className="kpi">
       <div className="label">{label}</div>

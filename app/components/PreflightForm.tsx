@@ -1,6 +1,7 @@
 import { Form, useSubmit } from "@remix-run/react";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { trpc } from "../lib/trpc.client";
+import { ConfirmDialog } from "./ConfirmForm";
 
 type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed";
 
@@ -9,8 +10,11 @@ type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mail
  * who is left out and why, merge tags that would render blank. Nothing is
  * sent unless the user confirms what they read.
  */
-export function PreflightForm({ campaignId, intent, title, children }: { campaignId: number; intent: "start" | "rerun"; title: string; children: ReactNode }) {
+export function PreflightForm({ campaignId, intent, title, confirmLabel, children }: { campaignId: number; intent: "start" | "rerun"; title: string; confirmLabel: string; children: ReactNode }) {
   const submit = useSubmit();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const [question, setQuestion] = useState<{ sentences: string[]; recipients: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   // Checked ahead for the audience on screen, so the question comes at once on click.
@@ -27,14 +31,14 @@ export function PreflightForm({ campaignId, intent, title, children }: { campaig
   }, [campaignId]);
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const form = e.currentTarget;
-    const audience = (new FormData(form).get("audience") as Audience | null) ?? "everyone";
+    const audience = (new FormData(e.currentTarget).get("audience") as Audience | null) ?? "everyone";
     setBusy(true);
     setProblem(null);
     try {
       const p = await (ahead.current.get(audience) ?? check(audience));
       ahead.current.delete(audience); // a second click asks afresh
-      if (window.confirm(`${title}\n\n${p.sentences.join("\n\n")}\n\nSend to ${p.recipients} ${p.recipients === 1 ? "person" : "people"}?`)) submit(form);
+      setQuestion({ sentences: p.sentences, recipients: p.recipients });
+      dialog.current?.showModal();
     } catch (error) {
       setProblem(error instanceof Error ? error.message : "Could not check who this would reach. Try again.");
     } finally {
@@ -42,13 +46,19 @@ export function PreflightForm({ campaignId, intent, title, children }: { campaig
     }
   }
   return (
-    <Form method="post" className="row" onSubmit={onSubmit} aria-busy={busy} onChange={(e) => {
+    <Form method="post" className="row" ref={formRef} onSubmit={onSubmit} aria-busy={busy} onChange={(e) => {
       const target = e.target as HTMLSelectElement;
       if (target.name === "audience") prefetch(target.value as Audience);
     }}>
       <input type="hidden" name="intent" value={intent} />
       {children}
       {problem ? <span role="alert" className="error small">{problem}</span> : null}
+      <ConfirmDialog dialogRef={dialog} title={title} confirmLabel={confirmLabel} keepLabel="Not now" onConfirm={() => submit(formRef.current)}>
+        {question ? <>
+          {question.sentences.map((s) => <p key={s}>{s}</p>)}
+          <p className="strong">Send to {question.recipients} {question.recipients === 1 ? "person" : "people"}?</p>
+        </> : null}
+      </ConfirmDialog>
     </Form>
   );
 }

@@ -19,6 +19,8 @@ export interface StepProgress {
 /** The current run's progress, from the page's own data: the page refreshes everything at once (useLivePage). */
 export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: StepProgress[]; live: boolean }) {
   const done = run.sent + run.failed;
+  const left = Math.max(0, run.scheduledCount - done);
+  const ended = ["COMPLETED", "CANCELLED", "FAILED"].includes(run.status);
   const pct = run.scheduledCount ? Math.round((done / run.scheduledCount) * 100) : 0;
   return (
     <div className="card stack" aria-live="polite">
@@ -30,7 +32,9 @@ export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: Ste
       <div className="row small">
         <span data-testid="progress-sent"><strong>{fmtInt(run.sent)}</strong> sent</span>
         <span><strong>{fmtInt(run.failed)}</strong> failed</span>
-        <span><strong>{fmtInt(Math.max(0, run.scheduledCount - done))}</strong> remaining of {fmtInt(run.scheduledCount)} scheduled</span>
+        {ended ? (
+          left ? <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> never sent: the run was {run.status.toLowerCase()}</span> : null
+        ) : <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> remaining of {fmtInt(run.scheduledCount)} scheduled</span>}
         <span className="muted">{pct}%</span>
       </div>
       {steps && steps.length > 1 ? (

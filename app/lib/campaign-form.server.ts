@@ -25,18 +25,4 @@ export function settingsFromForm(form: FormData): CampaignFormValues {
   };
 }
 
-/** datetime-local values are wall-clock times in the campaign's zone; the API wants an instant. */
-export function zonedToInstant(local: string | null, timeZone: string): Date | null {
-  if (!local) return null;
-  const guess = new Date(`${local}:00Z`);
-  const inZone = new Date(guess.toLocaleString("en-US", { timeZone }));
-  const utc = new Date(guess.toLocaleString("en-US", { timeZone: "UTC" }));
-  return new Date(guess.getTime() - (inZone.getTime() - utc.getTime()));
-}
-
-export function instantToZoned(instant: string | Date | null, timeZone: string): string | null {
-  if (!instant) return null;
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(instant));
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
-  return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
-}
+export { instantToWallClock as instantToZoned, wallClockToInstant } from "./zoned-time";

@@ -49,3 +49,5 @@ export default function Account() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

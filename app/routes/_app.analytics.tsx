@@ -1,51 +1,67 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
-import { BarChart } from "../components/BarChart";
+import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
+import { SeriesChart } from "../components/SeriesChart";
+import { rangeFromUrl } from "../lib/analytics-range.server";
 import { fmtInt, fmtPct } from "../lib/format";
-import { guarded } from "../lib/guard.server";
+import { attempt, guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
 
 export const meta: MetaFunction = () => [{ title: "Analytics · Herald" }];
 const granularities = ["day", "week", "month"] as const;
-type Granularity = (typeof granularities)[number];
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-const validDay = (v: string | null) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null);
 
 export async function loader({ context, request }: LoaderFunctionArgs) {
-  const url = new URL(request.url);
-  const granularity = granularities.includes(url.searchParams.get("g") as Granularity) ? (url.searchParams.get("g") as Granularity) : "day";
-  const to = validDay(url.searchParams.get("to")) ?? isoDay(new Date());
-  const from = validDay(url.searchParams.get("from")) ?? isoDay(new Date(Date.parse(to) - (granularity === "month" ? 365 : granularity === "week" ? 90 : 29) * 86_400_000));
-  const campaignId = Number(url.searchParams.get("campaign")) || undefined;
-  const runNumber = Number(url.searchParams.get("run")) || undefined;
+  const range = rangeFromUrl(new URL(request.url));
+  const { granularity, from, to, campaignId, runNumber } = range;
   const [campaigns, runs] = await guarded(request, () => Promise.all([
-    context.trpc.campaigns.list({ pageSize: 200 }),
+    context.trpc.campaigns.list({ pageSize: 200, archived: "all" }),
     campaignId ? context.trpc.campaigns.runs({ campaignId }) : Promise.resolve([]),
   ]));
   const runId = runs.find((r) => r.runNumber === runNumber)?.id;
-  const stats = await guarded(request, () => context.trpc.stats.series({ campaignId, runId, from, to, granularity }));
-  return json({ stats, campaigns: campaigns.campaigns.map((c) => ({ id: c.id, name: c.name })), runs: runs.map((r) => r.runNumber), campaignId, runNumber });
+  // A range the server refuses (it ends before it starts) is said on the page, inside the layout, with the form to fix it.
+  const stats = await attempt(() => context.trpc.stats.series({ campaignId, runId, from, to, granularity }));
+  if (!stats.ok && stats.code === "UNAUTHORIZED") await guarded(request, () => context.trpc.stats.series({ campaignId, runId, from, to, granularity }));
+  return json({
+    stats: stats.ok ? stats.value : null,
+    problems: stats.ok ? range.problems : [...range.problems, stats.error],
+    range: { from, to, granularity },
+    campaigns: campaigns.campaigns.map((c) => ({ id: c.id, name: c.name })), runs: runs.map((r) => r.runNumber), campaignId, runNumber,
+  }, { status: stats.ok ? 200 : 400 });
 }
 
 export default function Analytics() {
-  const { stats, campaigns, runs, campaignId, runNumber } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
-  const t = stats.totals;
-  const periods = stats.series.map((s) => s.period);
+  const { stats, problems, range, campaigns, runs, campaignId, runNumber } = useLoaderData<typeof loader>();
+  const { search } = useLocation();
   return (
     <section className="stack">
-      <h1>Analytics</h1>
+      <div className="page-head">
+        <h1>Analytics</h1>
+        {stats ? <Link reloadDocument to={`/analytics.csv${search}`} download>Download CSV</Link> : null}
+      </div>
       <Form method="get" className="toolbar" aria-label="Analytics filters">
         <select name="campaign" defaultValue={campaignId ?? ""} aria-label="Campaign"><option value="">All campaigns</option>{campaigns.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}</select>
         {runs.length ? <select name="run" defaultValue={runNumber ?? ""} aria-label="Run"><option value="">All runs</option>{runs.map((r) => <option key={r} value={r}>Run {r}</option>)}</select> : null}
         <div className="row" role="group" aria-label="Granularity">
-          {granularities.map((g) => <label key={g} className="inline"><input type="radio" name="g" value={g} defaultChecked={stats.granularity === g} /> {g}</label>)}
+          {granularities.map((g) => <label key={g} className="inline"><input type="radio" name="g" value={g} defaultChecked={range.granularity === g} /> {g}</label>)}
         </div>
-        <label className="inline">From <input type="date" name="from" defaultValue={params.get("from") ?? stats.from} /></label>
-        <label className="inline">To <input type="date" name="to" defaultValue={params.get("to") ?? stats.to} /></label>
+        <label className="inline">From <input type="date" name="from" defaultValue={range.from} /></label>
+        <label className="inline">To <input type="date" name="to" defaultValue={range.to} /></label>
         <button type="submit">Show</button>
       </Form>
+      {problems.map((p) => <p key={p} role="alert" className="error">{p}</p>)}
+      {stats ? <Figures stats={stats} /> : null}
+    </section>
+  );
+}
+
+type Stats = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["stats"]>;
+
+function Figures({ stats }: { stats: Stats }) {
+  const t = stats.totals;
+  const data = stats.series.map((s) => ({ period: s.period, sent: s.sent, delivered: s.delivered, opened: s.unique_opened, clicked: s.unique_clicked, replied: s.replied }));
+  const rows = stats.series.filter((s) => s.sent || s.delivered || s.opened || s.clicked || s.replied || s.bounced);
+  return (
+    <>
       <div className="kpis">
         <Kpi label="Sent" value={fmtInt(t.sent)} />
         <Kpi label={RATE_LABELS.delivery} value={fmtPct(stats.rates.delivery)} hint={`${fmtInt(t.delivered)} delivered`} />
@@ -57,27 +73,34 @@ export default function Analytics() {
         <Kpi label={RATE_LABELS.unsubscribe} value={fmtPct(stats.rates.unsubscribe)} />
       </div>
       <div className="card stack">
-        <h2>Sent and delivered</h2>
-        <BarChart periods={periods} series={[{ label: "sent", color: "#3451d1", values: stats.series.map((s) => s.sent) }]} />
-      </div>
-      <div className="card stack">
-        <h2>Engagement</h2>
-        <BarChart periods={periods} series={[
-          { label: "people who opened", color: "#1c7c4a", values: stats.series.map((s) => s.unique_opened) },
-          { label: "clicked", color: "#a86700", values: stats.series.map((s) => s.unique_clicked) },
-          { label: "replied", color: "#6235b5", values: stats.series.map((s) => s.replied) },
+        <h2>Emails sent and delivered</h2>
+        <SeriesChart title="Emails sent and delivered per period" data={data} granularity={stats.granularity} kind="bars" series={[
+          { key: "sent", label: "sent", color: "#3451d1" },
+          { key: "delivered", label: "delivered", color: "#7fa0e8" },
         ]} />
       </div>
-      <div className="table-wrap">
-        <table className="data">
-          <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
-          <tbody>
-            {stats.series.filter((s) => s.sent || s.delivered || s.opened || s.clicked || s.replied || s.bounced).map((s) => (
-              <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.delivered)}</td><td className="num">{fmtInt(s.unique_opened)}</td><td className="num">{fmtInt(s.machine_opened)}</td><td className="num">{fmtInt(s.unique_clicked)}</td><td className="num">{fmtInt(s.replied)}</td><td className="num">{fmtInt(s.bounced)}</td><td className="num">{fmtPct(s.rates.open)}</td><td className="num">{fmtPct(s.rates.click)}</td></tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="card stack">
+        <h2>People who engaged</h2>
+        <SeriesChart title="People who opened, clicked and replied per period" data={data} granularity={stats.granularity} kind="lines" series={[
+          { key: "opened", label: "opened", color: "#1c7c4a" },
+          { key: "clicked", label: "clicked", color: "#a86700" },
+          { key: "replied", label: "replied", color: "#6235b5" },
+        ]} />
       </div>
-    </section>
+      {rows.length ? (
+        <div className="table-wrap">
+          <table className="data">
+            <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
+            <tbody>
+              {rows.map((s) => (
+                <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.delivered)}</td><td className="num">{fmtInt(s.unique_opened)}</td><td className="num">{fmtInt(s.machine_opened)}</td><td className="num">{fmtInt(s.unique_clicked)}</td><td className="num">{fmtInt(s.replied)}</td><td className="num">{fmtInt(s.bounced)}</td><td className="num">{fmtPct(s.rates.open)}</td><td className="num">{fmtPct(s.rates.click)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,4 +1,4 @@
-import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ActionButton } from "../components/ConfirmForm";
 import { Kpi } from "../components/Kpi";
@@ -6,7 +6,8 @@ import { PreflightForm } from "../components/PreflightForm";
 import { LegacyReceipt } from "../components/LegacyReceipt";
 import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate, fmtInt, fmtPct, fmtRelative } from "../lib/format";
+import { When, Ago } from "../components/Time";
+import { fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -25,7 +26,9 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id }), context.trpc.campaigns.stepProgress({ campaignId: id }),
     context.trpc.stats.legacyReceipts({ campaignId: id }),
   ]));
-  return json({ campaign, runs, stepProgress, legacy, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
+  // Decided on the server, so the page the browser hydrates says the same ("Schedule" for a start time still ahead).
+  const startsLater = campaign.startAt !== null && new Date(campaign.startAt).getTime() > Date.now();
+  return json({ campaign, runs, stepProgress, legacy, startsLater, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
 }
 
 const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed"] as const;
@@ -42,6 +45,16 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       case "pause": return c.pause({ campaignId: id, expectedVersion });
       case "resume": return c.resume({ campaignId: id, expectedVersion });
       case "cancel": return c.cancel({ campaignId: id, expectedVersion });
+      case "duplicate": {
+        const copy = await c.duplicate({ campaignId: id });
+        return { redirect: `/campaigns/${copy.id}/edit` };
+      }
+      case "archive": return c.archive({ campaignId: id, archived: true }).then((r) => ({ message: `Archived "${r.name}": it is hidden from the campaign list and keeps its history.` }));
+      case "unarchive": return c.archive({ campaignId: id, archived: false }).then((r) => ({ message: `"${r.name}" is back in the campaign list.` }));
+      case "delete": {
+        await c.deleteDraft({ campaignId: id });
+        return { redirect: "/campaigns" };
+      }
       case "test": {
         const r = await c.testSend({ campaignId: id });
         return { message: `Sent ${r.sent} test ${r.sent === 1 ? "email" : "emails"} to ${r.to}${r.renderedFor ? `, filled in for ${r.renderedFor}` : ""}.` };
@@ -53,12 +66,13 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       default: throw new Response("Unknown action", { status: 400 });
     }
   });
+  if (result.ok && result.value && typeof result.value === "object" && "redirect" in result.value) return redirect(String(result.value.redirect));
   const done = result.ok && result.value && typeof result.value === "object" && "message" in result.value ? String(result.value.message) : `Done: ${intent}.`;
   return json(result.ok ? { ok: true as const, message: done } : { ok: false as const, message: result.error }, { status: result.ok ? 200 : 409 });
 }
 
 export default function CampaignPage() {
-  const { campaign: c, runs, stepProgress, legacy, canEdit, airtable } = useLoaderData<typeof loader>();
+  const { campaign: c, runs, stepProgress, legacy, startsLater, canEdit, airtable } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const live = c.currentRun?.status === "SENDING" || c.currentRun?.status === "SCHEDULED";
   useLivePage(live);
@@ -68,22 +82,28 @@ export default function CampaignPage() {
       <div className="page-head">
         <div>
           <div className="muted small"><Link to="/campaigns">Campaigns</Link> / {c.kind}</div>
-          <h1>{c.name} <StatusBadge status={c.status} /></h1>
-          <div className="muted small">Status changed {fmtRelative(c.statusChangedAt)} via {c.statusSource}{c.lastRunResult ? ` · ${c.lastRunResult}` : ""}</div>
+          <h1>{c.name} <StatusBadge status={c.status} />{c.archivedAt ? <> <span className="badge">archived</span></> : null}</h1>
+          <div className="muted small">Status changed {<Ago value={c.statusChangedAt} />} via {c.statusSource}{c.lastRunResult ? ` · ${c.lastRunResult}` : ""}</div>
         </div>
         {canEdit ? (
           <div className="row" aria-label="Campaign actions">
             {c.status === "draft" ? (
-              <PreflightForm campaignId={c.id} intent="start" title={`Start "${c.name}" now?`}>
+              <PreflightForm campaignId={c.id} intent="start" title={startsLater ? `Schedule "${c.name}" for ${fmtDate(c.startAt, c.timeZone)} (${c.timeZone})?` : `Start "${c.name}" now?`} confirmLabel={startsLater ? "Schedule" : "Start now"}>
                 {version}
-                <button type="submit" className="primary">Start</button>
+                <button type="submit" className="primary">{startsLater ? "Schedule" : "Start"}</button>
               </PreflightForm>
             ) : null}
             {c.status === "running" || c.status === "scheduled" ? <ActionButton intent="pause" label="Pause">{version}</ActionButton> : null}
             {c.status === "paused" ? <ActionButton intent="resume" label="Resume" className="primary">{version}</ActionButton> : null}
-            {c.status !== "completed" && c.status !== "cancelled" ? <ActionButton intent="cancel" label="Cancel" className="danger" confirm={`Cancel "${c.name}"? Emails not yet sent will never be sent.`}>{version}</ActionButton> : null}
+            {c.status !== "completed" && c.status !== "cancelled" && c.status !== "draft" ? (
+              <ActionButton intent="cancel" label="Cancel campaign" className="danger" confirm={{
+                title: `Cancel "${c.name}"?`,
+                body: c.status === "scheduled" ? "It will not start, and none of its emails will be sent. You can run it again later." : "Emails not yet sent will never be sent. What was sent stays in its history; you can run it again later.",
+                confirmLabel: "Cancel campaign", keepLabel: c.status === "scheduled" ? "Keep it scheduled" : "Keep sending",
+              }}>{version}</ActionButton>
+            ) : null}
             {["completed", "cancelled", "failed"].includes(c.status) ? (
-              <PreflightForm campaignId={c.id} intent="rerun" title={`Start run ${c.lifetimeRuns + 1} of "${c.name}"?`}>
+              <PreflightForm campaignId={c.id} intent="rerun" title={`Start run ${c.lifetimeRuns + 1} of "${c.name}"?`} confirmLabel={`Start run ${c.lifetimeRuns + 1}`}>
                 {version}
                 <label className="inline small">
                   <span className="sr-only">Rerun for</span>
@@ -100,6 +120,10 @@ export default function CampaignPage() {
             ) : null}
             <ActionButton intent="test" label="Send a test to me" />
             <Link className="button" to={`/campaigns/${c.id}/edit`}>Edit</Link>
+            <ActionButton intent="duplicate" label="Duplicate" />
+            {c.archivedAt ? <ActionButton intent="unarchive" label="Un-archive" />
+              : ["draft", "completed", "cancelled", "failed"].includes(c.status) ? <ActionButton intent="archive" label="Archive" confirm={{ title: `Archive "${c.name}"?`, body: "It disappears from the campaign list (find it under “Archived only”); its runs, events and figures are kept, and you can un-archive it.", confirmLabel: "Archive campaign", keepLabel: "Keep it listed" }} /> : null}
+            {c.status === "draft" && c.lifetimeRuns === 0 ? <ActionButton intent="delete" label="Delete draft" className="danger" confirm={{ title: `Delete "${c.name}"?`, body: "The draft, its steps and audience choice are deleted for good. Templates and lists stay.", confirmLabel: "Delete draft", keepLabel: "Keep the draft" }} /> : null}
           </div>
         ) : null}
       </div>
@@ -143,7 +167,7 @@ export default function CampaignPage() {
             <dd>
               {airtable === "off" ? <span className="muted">sync is off</span>
                 : c.mirror.lastError ? <span className="error small">not mirrored yet: {c.mirror.lastError}</span>
-                : c.mirror.recordId ? <>record {c.mirror.recordId}, pushed {fmtRelative(c.mirror.lastPushedAt)}{c.mirror.pending ? " · changes waiting" : ""}</>
+                : c.mirror.recordId ? <>record {c.mirror.recordId}, pushed {<Ago value={c.mirror.lastPushedAt} />}{c.mirror.pending ? " · changes waiting" : ""}</>
                 : <span className="muted">waiting for the first push</span>}
             </dd>
           </dl>
@@ -166,8 +190,8 @@ export default function CampaignPage() {
                     <td><Link to={`/campaigns/${c.id}/runs/${r.runNumber}`}>Run {r.runNumber}</Link></td>
                     <td><StatusBadge status={r.status} /></td>
                     <td className="small">{r.audience.replace("_", " ")}</td>
-                    <td className="small">{fmtDate(r.startedAt)}</td>
-                    <td className="small">{fmtDate(r.completedAt)}</td>
+                    <td className="small">{<When value={r.startedAt} />}</td>
+                    <td className="small">{<When value={r.completedAt} />}</td>
                     <td className="num">{fmtInt(r.recipients)}</td>
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>
@@ -197,3 +221,5 @@ function windowText(days: number[], start: number, end: number) {
   const d = days.length === 7 ? "every day" : days.map((x) => dayNames[x]).join(", ");
   return start === 0 && end === 24 ? `${d}, any time` : `${d}, ${start}:00–${end}:00`;
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

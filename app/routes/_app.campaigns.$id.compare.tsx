@@ -1,7 +1,8 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate, fmtInt, fmtPct } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
 
@@ -45,7 +46,7 @@ export default function CompareRuns() {
           <table className="data compare">
             <thead><tr><th scope="col"></th><th scope="col" className="num">Run {a.runNumber} <StatusBadge status={a.status} /></th><th scope="col" className="num">Run {b.runNumber} <StatusBadge status={b.status} /></th></tr></thead>
             <tbody>
-              <tr><th scope="row">Started</th><td className="num small">{fmtDate(a.startedAt)}</td><td className="num small">{fmtDate(b.startedAt)}</td></tr>
+              <tr><th scope="row">Started</th><td className="num small">{<When value={a.startedAt} />}</td><td className="num small">{<When value={b.startedAt} />}</td></tr>
               <tr><th scope="row">Audience</th><td className="num small">{a.audience}</td><td className="num small">{b.audience}</td></tr>
               {rows.map(([label, show, score]) => (
                 <tr key={label}>
@@ -61,3 +62,5 @@ export default function CompareRuns() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,7 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { CampaignForm } from "../components/CampaignForm";
-import { instantToZoned, settingsFromForm, zonedToInstant } from "../lib/campaign-form.server";
+import { instantToZoned, settingsFromForm, wallClockToInstant } from "../lib/campaign-form.server";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Edit campaign · Herald" }];
@@ -17,8 +17,10 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
   const campaignId = Number(params.id);
   const form = await request.formData();
   const values = settingsFromForm(form);
+  const start = wallClockToInstant(values.startAt, values.timeZone);
+  if (!start.ok) return json({ error: start.error, saved: null }, { status: 400 });
   const result = await attempt(() => context.trpc.campaigns.update({
-    campaignId, expectedVersion: Number(form.get("version")), settings: { ...values, startAt: zonedToInstant(values.startAt, values.timeZone) },
+    campaignId, expectedVersion: Number(form.get("version")), settings: { ...values, startAt: start.instant },
     applyToCurrentRun: form.get("applyToCurrentRun") === "yes",
   }));
   if (!result.ok) return json({ error: result.error, saved: null }, { status: 400 });
@@ -48,3 +50,5 @@ export default function EditCampaign() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

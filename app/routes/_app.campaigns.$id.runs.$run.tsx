@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtDate, fmtInt, fmtPct } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -24,11 +25,13 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
       status: statuses.includes(status as Status) ? (status as Status) : undefined, search: url.searchParams.get("q") || undefined,
     }),
   ]));
-  return json({ campaign: { id: campaign.id, name: campaign.name }, page });
+  const timeline = await guarded(request, () => context.trpc.campaigns.runTimeline({ campaignId, runNumber, recipientIds: page.recipients.map((x) => x.id) }));
+  return json({ campaign: { id: campaign.id, name: campaign.name, timeZone: campaign.timeZone }, page, timeline });
 }
 
 export default function RunDetail() {
-  const { campaign, page } = useLoaderData<typeof loader>();
+  const { campaign, page, timeline } = useLoaderData<typeof loader>();
+  const next = new Map(timeline.next.map((n) => [n.recipientId, n]));
   const run = page.run;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
@@ -41,7 +44,7 @@ export default function RunDetail() {
         <h1>Run {run.runNumber} <StatusBadge status={run.status} /></h1>
         {page.byStatus.failed ? <a className="button" href={`/campaigns/${campaign.id}/runs/${run.runNumber}/failed.csv`} download>Export {fmtInt(page.byStatus.failed)} failed as CSV</a> : null}
       </div>
-      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {fmtDate(run.startedAt)} · ended {fmtDate(run.completedAt)}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
+      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {<When value={run.startedAt} />} · ended {<When value={run.completedAt} />}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
         <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
@@ -50,6 +53,25 @@ export default function RunDetail() {
         <Kpi label={RATE_LABELS.open} value={fmtPct(run.rates.open)} hint={`${fmtInt(run.opened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
         <Kpi label={RATE_LABELS.click} value={fmtPct(run.rates.click)} hint={`${fmtInt(run.clicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
       </div>
+      {["SENDING", "SCHEDULED", "PAUSED"].includes(run.status) ? (
+        <p className="card small" data-testid="estimated-finish">
+          {timeline.finish.at ? <>Estimated finish: <strong><When value={timeline.finish.at} /></strong> <span className="muted">({timeline.finish.note})</span></> : timeline.finish.note}
+        </p>
+      ) : null}
+      {timeline.steps.length ? (
+        <div className="table-wrap">
+          <table className="data small" aria-label="Progress per step">
+            <thead><tr><th scope="col">Step</th><th scope="col">Progress</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Waiting</th><th scope="col" className="num">Of</th></tr></thead>
+            <tbody>{timeline.steps.map((st) => (
+              <tr key={st.stepNumber}>
+                <td>Step {st.stepNumber}</td>
+                <td><progress max={st.total || 1} value={st.sent + st.failed} aria-label={`Step ${st.stepNumber}: ${st.sent + st.failed} of ${st.total} done`} /></td>
+                <td className="num">{fmtInt(st.sent)}</td><td className="num">{fmtInt(st.failed)}</td><td className="num">{fmtInt(st.waiting)}</td><td className="num">{fmtInt(st.total)}</td>
+              </tr>
+            ))}</tbody>
+          </table>
+        </div>
+      ) : null}
       <div className="muted small">Emails: {Object.entries(run.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
@@ -61,16 +83,20 @@ export default function RunDetail() {
       </Form>
       {page.recipients.length ? (
         <div className="table-wrap">
-          <table className="data">
-            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">First sent</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Last error</th></tr></thead>
+          <table className="data" aria-label="Recipients">
+            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Last error</th></tr></thead>
             <tbody>
               {page.recipients.map((r) => (
                 <tr key={r.id}>
-                  <td>{r.email}</td>
+                  <td>{r.leadId > 0 ? <Link to={`/leads/${r.leadId}`}>{r.email}</Link> : <span className="muted" title="This lead was deleted; its history is kept anonymised">{r.email}</span>}</td>
                   <td><StatusBadge status={r.status} /></td>
-                  <td className="small">{fmtDate(r.firstSentAt)}</td>
-                  <td className="small">{fmtDate(r.firstOpenedAt)}</td>
-                  <td className="small">{fmtDate(r.firstClickedAt)}</td>
+                  <td className="small recipient-why">{next.get(r.id) ? <>
+                    {next.get(r.id)!.at ? <strong><When value={next.get(r.id)!.at} /></strong> : null}
+                    <div className="muted" data-testid="why-waiting">{next.get(r.id)!.explanation}</div>
+                  </> : <span className="muted">–</span>}</td>
+                  <td className="small">{<When value={r.firstSentAt} />}</td>
+                  <td className="small">{<When value={r.firstOpenedAt} />}</td>
+                  <td className="small">{<When value={r.firstClickedAt} />}</td>
                   <td className="small">{r.lastError ?? ""}</td>
                 </tr>
               ))}
@@ -88,3 +114,5 @@ export default function RunDetail() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,7 +1,8 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { StatusBadge } from "../components/StatusBadge";
-import { fmtInt, fmtPct, fmtRelative } from "../lib/format";
+import { Ago } from "../components/Time";
+import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
 
@@ -20,6 +21,7 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
       search: url.searchParams.get("q") || undefined,
       page,
       pageSize: 50,
+      archived: url.searchParams.get("archived") === "only" ? "only" : "hide",
     }),
   );
   return json({ ...list, canEdit: context.user?.role !== "viewer" });
@@ -49,6 +51,7 @@ export default function Campaigns() {
             <option key={s} value={s}>{s} ({data.byStatus[s] ?? 0})</option>
           ))}
         </select>
+        <label className="inline"><input type="checkbox" name="archived" value="only" defaultChecked={params.get("archived") === "only"} /> Archived only ({fmtInt(data.archivedCount)})</label>
         <button type="submit">Apply</button>
       </Form>
       {data.campaigns.length === 0 ? (
@@ -75,15 +78,15 @@ export default function Campaigns() {
                 <tr key={c.id}>
                   <td>
                     <Link to={`/campaigns/${c.id}`} className="strong">{c.name}</Link>
-                    <div className="muted small">{c.kind} · changed via {c.statusSource} {fmtRelative(c.statusChangedAt)}</div>
+                    <div className="muted small">{c.kind} · changed via {c.statusSource} {<Ago value={c.statusChangedAt} />}</div>
                   </td>
-                  <td><StatusBadge status={c.status} /></td>
+                  <td><StatusBadge status={c.status} />{c.archivedAt ? <> <span className="badge">archived</span></> : null}</td>
                   <td>
                     {c.run ? (
                       <>
                         <div>Run {c.run.runNumber} <span className="muted small">{c.run.status.toLowerCase()}</span></div>
                         <progress max={c.run.scheduledCount || 1} value={c.run.sent + c.run.failed} aria-label={`Run ${c.run.runNumber} progress`} />
-                        <div className="muted small">{fmtInt(c.run.sent)} sent · {fmtInt(c.run.remaining)} left of {fmtInt(c.run.scheduledCount)}</div>
+                        <div className="muted small">{fmtInt(c.run.sent)} sent · {c.run.neverSent ? `${fmtInt(c.run.neverSent)} not sent (${c.run.status.toLowerCase()})` : `${fmtInt(c.run.remaining)} left`} of {fmtInt(c.run.scheduledCount)}</div>
                       </>
                     ) : (
                       <span className="muted">Not run yet</span>
@@ -109,3 +112,5 @@ export default function Campaigns() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,7 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { CampaignForm } from "../components/CampaignForm";
-import { settingsFromForm, zonedToInstant } from "../lib/campaign-form.server";
+import { settingsFromForm, wallClockToInstant } from "../lib/campaign-form.server";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "New campaign · Herald" }];
@@ -13,7 +13,9 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
 
 export async function action({ context, request }: ActionFunctionArgs) {
   const values = settingsFromForm(await request.formData());
-  const result = await attempt(() => context.trpc.campaigns.create({ ...values, startAt: zonedToInstant(values.startAt, values.timeZone) }));
+  const start = wallClockToInstant(values.startAt, values.timeZone);
+  if (!start.ok) return json({ error: start.error }, { status: 400 });
+  const result = await attempt(() => context.trpc.campaigns.create({ ...values, startAt: start.instant }));
   if (!result.ok) return json({ error: result.error }, { status: 400 });
   return redirect(`/campaigns/${result.value.id}`);
 }
@@ -33,3 +35,5 @@ export default function NewCampaign() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,23 +1,36 @@
-import { json, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { json, redirect, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Leads and lists · Herald" }];
 
 export async function loader({ context, request }: LoaderFunctionArgs) {
-  const q = new URL(request.url).searchParams.get("q") || undefined;
-  const [lists, found] = await guarded(request, () => Promise.all([context.trpc.lists.list(), q ? context.trpc.leads.search({ q }) : Promise.resolve(null)]));
+  const url = new URL(request.url);
+  const q = url.searchParams.get("q") || undefined;
+  const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+  const browsing = q !== undefined || url.searchParams.has("page");
+  const [lists, found] = await guarded(request, () => Promise.all([context.trpc.lists.list(), browsing ? context.trpc.leads.search({ q, page }) : Promise.resolve(null)]));
   return json({ lists, found, q, canEdit: context.user?.role !== "viewer" });
 }
 
 export async function action({ context, request }: ActionFunctionArgs) {
+  if (request.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded")) {
+    // Add one lead.
+    const form = await request.formData();
+    const result = await attempt(() => context.trpc.leads.add({
+      email: String(form.get("email") ?? ""), firstName: String(form.get("firstName") ?? ""), lastName: String(form.get("lastName") ?? ""),
+      company: String(form.get("company") ?? ""), timeZone: String(form.get("timeZone") ?? ""), listIds: form.getAll("listIds").map(Number),
+    }));
+    if (!result.ok) return json({ error: null, report: null, added: null, addError: result.error }, { status: 400 });
+    return redirect(`/leads/${result.value.id}`);
+  }
   const form = await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: 50_000_000 }));
   const file = form.get("file");
-  if (!(file instanceof Blob) || file.size === 0) return json({ error: "Choose a CSV file to import.", report: null }, { status: 400 });
+  if (!(file instanceof Blob) || file.size === 0) return json({ error: "Choose a CSV file to import.", report: null, added: null, addError: null }, { status: 400 });
   const csv = await file.text();
-  const result = await attempt(() => context.trpc.leads.importCsv({ csv, listName: String(form.get("listName") ?? "") }));
-  return result.ok ? json({ error: null, report: result.value }) : json({ error: result.error, report: null }, { status: 400 });
+  const result = await attempt(() => context.trpc.leads.importCsv({ csv, listName: String(form.get("listName") ?? ""), overwrite: form.get("overwrite") === "yes" }));
+  return result.ok ? json({ error: null, report: result.value, added: null, addError: null }) : json({ error: result.error, report: null, added: null, addError: null }, { status: 400 });
 }
 
 export default function Leads() {
@@ -25,12 +38,19 @@ export default function Leads() {
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const r = data?.report;
+  const [params] = useSearchParams();
+  const pageLink = (p: number) => {
+    const next = new URLSearchParams(params);
+    next.set("page", String(p));
+    return `?${next}`;
+  };
   return (
     <section className="stack">
       <h1>Leads and lists</h1>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" defaultValue={q ?? ""} placeholder="Find a lead by email, name or company" aria-label="Find a lead" />
         <button type="submit">Find</button>
+        <Link to="?page=1" className="button">Browse all leads</Link>
       </Form>
       {found ? (
         found.leads.length ? (
@@ -39,7 +59,13 @@ export default function Leads() {
               <thead><tr><th scope="col">Lead</th><th scope="col">Company</th><th scope="col">Status</th></tr></thead>
               <tbody>{found.leads.map((l) => <tr key={l.id}><td><Link to={`/leads/${l.id}`} className="strong">{l.email}</Link><div className="muted small">{[l.firstName, l.lastName].filter(Boolean).join(" ")}</div></td><td>{l.company ?? ""}</td><td>{l.status}</td></tr>)}</tbody>
             </table>
-            {found.total > found.leads.length ? <p className="muted small" style={{ padding: ".5rem" }}>{fmtInt(found.total)} match; showing the first {found.leads.length}. Narrow the search.</p> : null}
+            {found.total > found.pageSize ? (
+              <nav className="pager small" aria-label="Pages" style={{ padding: ".5rem" }}>
+                {found.page > 1 ? <Link to={pageLink(found.page - 1)}>← Previous</Link> : <span />}
+                <span>Page {found.page} of {Math.ceil(found.total / found.pageSize)} · {fmtInt(found.total)} leads</span>
+                {found.page * found.pageSize < found.total ? <Link to={pageLink(found.page + 1)}>Next →</Link> : <span />}
+              </nav>
+            ) : null}
           </div>
         ) : <p className="muted">No lead matches “{q}”.</p>
       ) : null}
@@ -53,6 +79,7 @@ export default function Leads() {
             <datalist id="list-names">{lists.map((l) => <option key={l.id} value={l.name} />)}</datalist>
             <button type="submit" className="primary" disabled={busy}>{busy ? "Importing…" : "Import"}</button>
           </div>
+          <label className="inline small"><input type="checkbox" name="overwrite" value="yes" /> Overwrite names, company and time zone of leads that already exist (otherwise they keep theirs, set by other lists, and only gain what they lack)</label>
           {data?.error ? <p role="alert" className="error">{data.error}</p> : null}
           {r ? (
             <div role="status" className="stack">
@@ -60,6 +87,15 @@ export default function Leads() {
                 Read {fmtInt(r.rows)} {r.rows === 1 ? "row" : "rows"} into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtInt(r.duplicates)} duplicates in the file, {fmtInt(r.rejectedCount)} rejected, {fmtInt(r.unchanged)} unchanged.
                 {r.rejectedCount ? ` ${fmtInt(r.rejectedCount)} ${r.rejectedCount === 1 ? "row was" : "rows were"} not imported: fix ${r.rejectedCount === 1 ? "it" : "them"} and import again.` : " Every row is in."}
               </p>
+              {r.suppressedCount ? (
+                <p className="error" data-testid="import-suppressed">{fmtInt(r.suppressedCount)} {r.suppressedCount === 1 ? "address is" : "addresses are"} suppressed and will never be mailed: {r.suppressed.slice(0, 10).map((x) => `${x.email} (line ${x.line})`).join(", ")}{r.suppressedCount > 10 ? ", …" : ""}.</p>
+              ) : null}
+              {r.warnings.length ? (
+                <div className="table-wrap">
+                  <table className="data"><thead><tr><th scope="col">Line</th><th scope="col">Imported with a warning</th></tr></thead>
+                    <tbody>{r.warnings.map((x) => <tr key={x.line}><td className="num">{x.line}</td><td>{x.reason}</td></tr>)}</tbody></table>
+                </div>
+              ) : null}
               {r.rejectedCount && r.importId ? <p><a className="button" href={`/leads/imports/${r.importId}/rejected.csv`} download>Download the rejected lines (CSV)</a></p> : null}
               {r.rejected.length ? (
                 <div className="table-wrap">
@@ -72,12 +108,31 @@ export default function Leads() {
           ) : null}
         </Form>
       ) : null}
+      {canEdit ? (
+        <details className="card">
+          <summary className="strong">Add one lead</summary>
+          <Form method="post" className="stack" aria-label="Add one lead">
+            {data?.addError ? <p role="alert" className="error">{data.addError}</p> : null}
+            <div className="grid">
+              <label>Email<input name="email" type="email" required /></label>
+              <label>First name<input name="firstName" /></label>
+              <label>Last name<input name="lastName" /></label>
+              <label>Company<input name="company" /></label>
+              <label>Time zone<input name="timeZone" placeholder="empty = the campaign's" /></label>
+            </div>
+            <div className="row">{lists.map((l) => <label key={l.id} className="inline"><input type="checkbox" name="listIds" value={l.id} /> {l.name}</label>)}</div>
+            <div><button type="submit" className="primary">Add lead</button></div>
+          </Form>
+        </details>
+      ) : null}
       <div className="table-wrap">
         <table className="data">
           <thead><tr><th scope="col">List</th><th scope="col">Description</th><th scope="col" className="num">Leads</th></tr></thead>
-          <tbody>{lists.map((l) => <tr key={l.id}><td className="strong">{l.name}</td><td className="small">{l.description}</td><td className="num">{fmtInt(l.members)}</td></tr>)}</tbody>
+          <tbody>{lists.map((l) => <tr key={l.id}><td><Link className="strong" to={`/lists/${l.id}`}>{l.name}</Link></td><td className="small">{l.description}</td><td className="num">{fmtInt(l.members)}</td></tr>)}</tbody>
         </table>
       </div>
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

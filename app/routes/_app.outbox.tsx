@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { fmtDate, fmtInt } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Outbox · Herald" }];
@@ -22,13 +23,13 @@ export default function Outbox() {
       <p className="muted small">{transport === "outbox" ? "No RESEND_API_KEY is set, so Herald keeps every message here instead of delivering it." : "Resend delivers mail now; these are messages kept while the outbox was in use."} {fmtInt(total)} messages.</p>
       <Form method="get" className="toolbar" role="search"><input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by recipient" aria-label="Search by recipient" /><button type="submit">Search</button></Form>
       {messages.length ? (
-        <div className="grid" style={{ gridTemplateColumns: "minmax(260px, 1fr) 2fr" }}>
+        <div className="split">
           <div className="table-wrap">
             <table className="data">
               <tbody>
                 {messages.map((m) => (
                   <tr key={m.id} aria-current={m.id === open ? "true" : undefined}>
-                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.subject}</div><div className="muted small">{fmtDate(m.createdAt)}</div></td>
+                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
                   </tr>
                 ))}
               </tbody>
@@ -52,3 +53,5 @@ export default function Outbox() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

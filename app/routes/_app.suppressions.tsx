@@ -1,6 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { fmtDate, fmtInt } from "../lib/format";
+import { When } from "../components/Time";
+import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Suppressions · Herald" }];
@@ -47,7 +48,7 @@ export default function Suppressions() {
             <tbody>
               {suppressions.map((s) => (
                 <tr key={s.id}>
-                  <td>{s.email}</td><td><span className={`badge badge-${s.reason === "manual" ? "paused" : "failed"}`}>{s.reason.replace("_", " ")}</span></td><td className="small">{s.note}</td><td className="small">{fmtDate(s.createdAt)}</td>
+                  <td>{s.email}</td><td><span className={`badge badge-${s.reason === "manual" ? "paused" : "failed"}`}>{s.reason.replace("_", " ")}</span></td><td className="small">{s.note}</td><td className="small">{<When value={s.createdAt} />}</td>
                   <td>{canEdit && s.reason === "manual" ? (
                     <Form method="post" onSubmit={(e) => { if (!window.confirm(`Allow email to ${s.email} again?`)) e.preventDefault(); }}>
                       <input type="hidden" name="intent" value="lift" /><input type="hidden" name="id" value={s.id} /><button type="submit" className="link">Lift</button>
@@ -62,3 +63,5 @@ export default function Suppressions() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

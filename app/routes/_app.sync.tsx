@@ -1,7 +1,8 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
-import { fmtDate, fmtInt, fmtRelative } from "../lib/format";
+import { When, Ago } from "../components/Time";
+import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Airtable sync · Herald" }];
@@ -39,11 +40,11 @@ export default function Sync() {
         <div className="card stack" key={b.base}>
           <h2>{titles[b.base]}</h2>
           <div className="kpis">
-            {b.base === "control" ? <Kpi label="Last pull" value={fmtRelative(b.lastPullAt)} hint={fmtDate(b.lastPullAt)} /> : null}
-            <Kpi label="Last push" value={fmtRelative(b.lastPushAt)} hint={fmtDate(b.lastPushAt)} />
+            {b.base === "control" ? <Kpi label="Last pull" value={<Ago value={b.lastPullAt} />} hint={<When value={b.lastPullAt} />} /> : null}
+            <Kpi label="Last push" value={<Ago value={b.lastPushAt} />} hint={<When value={b.lastPushAt} />} />
             <Kpi label="Waiting to push" value={fmtInt(b.queued)} hint={b.retrying ? `${fmtInt(b.retrying)} retrying` : "records"} />
           </div>
-          {b.lastError ? <p className="error small">Last error {fmtRelative(b.lastErrorAt)}: {b.lastError}</p> : null}
+          {b.lastError ? <p className="error small">Last error {<Ago value={b.lastErrorAt} />}: {b.lastError}</p> : null}
           {b.setAside.length ? (
             <div className="table-wrap">
               <h3>Set aside: Airtable refused these records (the others went through)</h3>
@@ -54,7 +55,7 @@ export default function Sync() {
                     <td className="small"><code>{a.recordId ?? a.recordKey}</code></td>
                     <td className="small">{a.campaignId ? <a href={`/campaigns/${a.campaignId}`}>{a.campaignName ?? `#${a.campaignId}`}</a> : "–"}</td>
                     <td className="small">{a.reason}</td>
-                    <td className="small">{fmtRelative(a.retryAt)}</td>
+                    <td className="small">{<Ago value={a.retryAt} />}</td>
                   </tr>
                 ))}</tbody>
               </table>
@@ -64,7 +65,7 @@ export default function Sync() {
             <div className="table-wrap">
               <table className="data">
                 <thead><tr><th scope="col">When</th><th scope="col">What happened</th></tr></thead>
-                <tbody>{b.recent.map((l, i) => <tr key={i}><td className="small">{fmtDate(l.created_at)}</td><td className="small"><span className={`badge badge-${l.level === "error" ? "failed" : "paused"}`}>{l.level}</span> {l.message}</td></tr>)}</tbody>
+                <tbody>{b.recent.map((l, i) => <tr key={i}><td className="small">{<When value={l.created_at} />}</td><td className="small"><span className={`badge badge-${l.level === "error" ? "failed" : "paused"}`}>{l.level}</span> {l.message}</td></tr>)}</tbody>
               </table>
             </div>
           ) : <p className="muted small">No problems recorded.</p>}
@@ -73,3 +74,5 @@ export default function Sync() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

@@ -1,6 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { When } from "../components/Time";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { fmtDate } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Team · Herald" }];
@@ -48,7 +48,7 @@ export default function Team() {
               <tr key={u.id}>
                 <td>
                   <div className="strong">{u.name || u.email}</div><div className="muted small">{u.email}</div>
-                  {u.disabledAt ? <div className="small error">disabled {fmtDate(u.disabledAt)}</div> : null}
+                  {u.disabledAt ? <div className="small error">disabled {<When value={u.disabledAt} />}</div> : null}
                 </td>
                 <td>
                   <Form method="post" className="row">
@@ -57,7 +57,7 @@ export default function Team() {
                     {u.id === me ? <span className="muted small">you</span> : <button type="submit">Change</button>}
                   </Form>
                 </td>
-                <td className="small">{fmtDate(u.createdAt)}</td>
+                <td className="small">{<When value={u.createdAt} />}</td>
                 <td>
                   {u.id === me ? <span className="muted small">change yours on the Account page</span> : (
                     <div className="stack">
@@ -90,3 +90,5 @@ export default function Team() {
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

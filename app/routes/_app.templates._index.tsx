@@ -1,6 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Ago } from "../components/Time";
 import { Link, useLoaderData } from "@remix-run/react";
-import { fmtRelative } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 
 export const meta: MetaFunction = () => [{ title: "Templates · Herald" }];
@@ -18,10 +18,12 @@ export default function Templates() {
         <div className="table-wrap">
           <table className="data">
             <thead><tr><th scope="col">Name</th><th scope="col">Subject</th><th scope="col">Changed</th></tr></thead>
-            <tbody>{templates.map((t) => <tr key={t.id}><td><Link to={`/templates/${t.id}`} className="strong">{t.name}</Link></td><td>{t.subject}</td><td className="small">{fmtRelative(t.updatedAt)}</td></tr>)}</tbody>
+            <tbody>{templates.map((t) => <tr key={t.id}><td><Link to={`/templates/${t.id}`} className="strong">{t.name}</Link></td><td>{t.subject}</td><td className="small">{<Ago value={t.updatedAt} />}</td></tr>)}</tbody>
           </table>
         </div>
       ) : <div className="empty"><p>No templates yet.</p></div>}
     </section>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "../components/RouteError";

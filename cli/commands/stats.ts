@@ -24,7 +24,7 @@ export const statsCommand: Command = {
     const to = (values.to as string | undefined) ?? isoDay(new Date());
     const from = (values.from as string | undefined) ?? isoDay(new Date(Date.parse(to) - 29 * 86_400_000));
     for (const [flag, v] of [["--from", from], ["--to", to]]) if (!/^\d{4}-\d{2}-\d{2}$/.test(v!)) throw new UsageError(`${flag} must be a date like 2026-11-23`);
-    const app = await boot();
+    const app = await boot({ migrate: "check" });
     try {
       const campaignId = values.campaign ? (await findCampaignByName(app.services.db, values.campaign as string)).id : undefined;
       const stats = await statsSeries(app.services.db, { campaignId, from, to, granularity: granularity as "day" });

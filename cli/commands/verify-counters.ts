@@ -17,7 +17,7 @@ export const verifyCountersCommand: Command = {
     "Exit code 1 when anything drifted (even when fixed).",
   ],
   async run({ values }) {
-    const app = await boot();
+    const app = await boot({ migrate: values.fix ? true : "check" });
     try {
       const r = await verifyCounters(app.services.db, { fix: Boolean(values.fix), retentionMonths: app.config.EVENT_RETENTION_MONTHS });
       const c = r.checked;

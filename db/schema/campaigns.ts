@@ -42,6 +42,8 @@ export const campaigns = pgTable(
     statusChangedAt: ts("status_changed_at").notNull().defaultNow(),
     statusSource: statusSource("status_source").notNull().default("app"),
     version: integer("version").notNull().default(1),
+    /** Set when archived: hidden from the default list, kept with all its runs and history; cleared to un-archive. */
+    archivedAt: ts("archived_at"),
     createdBy: ref("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -12,12 +12,12 @@ const payload = z.object({ campaignId: z.number().int().positive(), runId: z.num
  * sends due batches for up to 20 s, then hands the lane to its next job,
  * queued for when there is work (a throttle slot, a due step, a probe).
  */
-export default defineTask("send-run", payload, async (p, { services, helpers }) => {
+export default defineTask("send-run", payload, async (p, { services, helpers, stopping }) => {
   const worker = workerId(helpers.job.id);
   if (!(await acquireLane(services.db, p.campaignId, p.runId, p.lane, worker))) return;
   let result: LaneResult;
   try {
-    result = await sendRun(services, createTransport(services.config), p.campaignId, p.runId, { workerId: worker, deadline: Date.now() + 20_000 });
+    result = await sendRun(services, createTransport(services.config), p.campaignId, p.runId, { workerId: worker, deadline: Date.now() + 20_000, signal: stopping });
   } catch (error) {
     // Nothing is lost (a claimed batch keeps its key and is retaken); the lane tries again shortly.
     services.log.error("send lane stopped by an error; it continues in 5 s", { campaignId: p.campaignId, runId: p.runId, lane: p.lane, error: String(error) });

@@ -72,6 +72,7 @@ export async function transitionCampaign(db: Executor, campaignId: number, actio
       throw new Conflict(`"${campaign.name}" changed since you loaded it (it is now ${campaign.status}). Reload and try again.`);
     }
     if (!ALLOWED[action].includes(campaign.status)) throw new IllegalTransition(refusal(action, campaign.name, campaign.status));
+    if (campaign.archivedAt && action !== "cancel" && action !== "pause") throw new IllegalTransition(`"${campaign.name}" is archived: un-archive it before you ${action} it.`);
 
     switch (action) {
       case "start":

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ilike, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, isNotNull, isNull, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { campaignRuns, campaigns, campaignStatus } from "../../db/schema";
@@ -9,6 +9,8 @@ export const campaignListInput = z.object({
   search: z.string().trim().max(200).optional(),
   page: z.number().int().min(1).default(1),
   pageSize: z.number().int().min(1).max(200).default(50),
+  /** Archived campaigns are hidden unless asked for. */
+  archived: z.enum(["hide", "only", "all"]).default("hide"),
 });
 export type CampaignListInput = z.input<typeof campaignListInput>;
 
@@ -17,9 +19,11 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
   const filters: SQL[] = [];
   if (input.status) filters.push(eq(campaigns.status, input.status));
   if (input.search) filters.push(ilike(campaigns.name, `%${input.search.replace(/[%_\\]/g, "\\$&")}%`));
+  const visible = input.archived === "hide" ? isNull(campaigns.archivedAt) : input.archived === "only" ? isNotNull(campaigns.archivedAt) : undefined;
+  if (visible) filters.push(visible);
   const where = filters.length ? and(...filters) : undefined;
 
-  const [rows, [total], statusCounts] = await Promise.all([
+  const [rows, [total], statusCounts, [archived]] = await Promise.all([
     db
       .select({
         id: campaigns.id,
@@ -42,6 +46,7 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
         peopleBounced: campaigns.peopleBounced,
         lastRunAt: campaigns.lastRunAt,
         lastRunResult: campaigns.lastRunResult,
+        archivedAt: campaigns.archivedAt,
         run: {
           id: campaignRuns.id,
           runNumber: campaignRuns.runNumber,
@@ -58,18 +63,27 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
     db.select({ n: count() }).from(campaigns).where(where),
-    db.select({ status: campaigns.status, n: count() }).from(campaigns).groupBy(campaigns.status),
+    db.select({ status: campaigns.status, n: count() }).from(campaigns).where(visible).groupBy(campaigns.status),
+    db.select({ n: count() }).from(campaigns).where(isNotNull(campaigns.archivedAt)),
   ]);
 
   return {
     total: total?.n ?? 0,
     page: input.page,
     pageSize: input.pageSize,
+    archivedCount: archived?.n ?? 0,
     byStatus: Object.fromEntries(statusCounts.map((s) => [s.status, s.n])) as Partial<Record<string, number>>,
     campaigns: rows.map((r) => ({
       ...r,
-      run: r.run?.id ? { ...r.run, remaining: Math.max(0, r.run.scheduledCount - r.run.sent - r.run.failed) } : null,
+      run: r.run?.id ? { ...r.run, ...runLeft(r.run) } : null,
       rates: ratesOf(r),
     })),
   };
+}
+
+const UNDER_WAY = ["PENDING", "SCHEDULED", "SENDING", "PAUSED"];
+/** What is still to go out, and what never will: a cancelled or failed run has nothing "remaining". */
+export function runLeft(run: { status: string; scheduledCount: number; sent: number; failed: number }) {
+  const left = Math.max(0, run.scheduledCount - run.sent - run.failed);
+  return UNDER_WAY.includes(run.status) ? { remaining: left, neverSent: 0 } : { remaining: 0, neverSent: left };
 }

@@ -22,6 +22,12 @@ export interface ImportReport {
   unchanged: number;
   duplicates: number;
   addedToList: number;
+  /** Rows kept with a default instead of a bad optional value (a time zone nobody knows). */
+  warnings: RejectedRow[];
+  warningCount: number;
+  /** Addresses in the file that are suppressed: imported, but never mailed. */
+  suppressed: Array<{ line: number; email: string }>;
+  suppressedCount: number;
   rejected: RejectedRow[];
   rejectedCount: number;
 }
@@ -47,6 +53,7 @@ interface LeadRow {
   company: string | null;
   time_zone: string | null;
   attributes: Record<string, string>;
+  line: number;
 }
 
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -62,9 +69,10 @@ const attributeKey = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g
  * it: csv-records.ts), valid rows are upserted in batches and added to the
  * list. The report and the rejected lines are kept for download.
  */
-export async function importLeadsCsv(db: Database, input: Readable | string, options: { listName?: string } = {}): Promise<ImportReport> {
+export async function importLeadsCsv(db: Database, input: Readable | string, options: { listName?: string; overwrite?: boolean } = {}): Promise<ImportReport> {
   const list = options.listName ? await listByName(db, options.listName) : null;
-  const report: ImportReport = { importId: null, list: list && { id: list.id, name: list.name }, rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, addedToList: 0, rejected: [], rejectedCount: 0 };
+  const overwrite = options.overwrite ?? false;
+  const report: ImportReport = { importId: null, list: list && { id: list.id, name: list.name }, rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, addedToList: 0, warnings: [], warningCount: 0, suppressed: [], suppressedCount: 0, rejected: [], rejectedCount: 0 };
   const kept: StoredRejection[] = [];
   const reject = (line: number, reason: string, fields: string[] | null, raw: string) => {
     report.rejectedCount++;
@@ -98,7 +106,7 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
       reject(rec.line, `could not read this line: ${rec.reason}`, null, rec.raw);
       continue;
     }
-    const row: LeadRow = { email: "", first_name: null, last_name: null, company: null, time_zone: null, attributes: {} };
+    const row: LeadRow = { email: "", first_name: null, last_name: null, company: null, time_zone: null, attributes: {}, line: rec.line };
     columns.forEach((c, i) => {
       const value = rec.fields[i]?.trim() ?? "";
       if (c.field) {
@@ -117,8 +125,10 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
       continue;
     }
     if (row.time_zone && !isValidTimeZone(row.time_zone)) {
-      reject(rec.line, `"${row.time_zone.slice(0, 60)}" is not a time zone (use a name like Europe/Berlin)`, rec.fields, rec.raw);
-      continue;
+      // An optional field: the row is kept and the campaign's time zone applies, said as a warning.
+      report.warningCount++;
+      if (report.warnings.length < MAX_REPORTED) report.warnings.push({ line: rec.line, reason: `"${row.time_zone.slice(0, 60)}" is not a time zone (use a name like Europe/Berlin): imported without one, so the campaign's time zone applies` });
+      row.time_zone = null;
     }
     if (seen.has(email)) {
       report.duplicates++;
@@ -127,12 +137,12 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
     seen.add(email);
     batch.push(row);
     if (batch.length >= BATCH) {
-      await upsertBatch(db, batch, list?.id ?? null, report);
+      await upsertBatch(db, batch, list?.id ?? null, report, overwrite);
       batch = [];
     }
   }
   if (!columns) throw new ValidationFailed("The file is empty: it needs a header row with an email column and one row per lead.");
-  if (batch.length) await upsertBatch(db, batch, list?.id ?? null, report);
+  if (batch.length) await upsertBatch(db, batch, list?.id ?? null, report, overwrite);
   const [saved] = await db.insert(leadImports).values({
     listName: list?.name ?? null, header: header ?? [], rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged,
     duplicates: report.duplicates, rejectedCount: report.rejectedCount, rejected: kept,
@@ -161,8 +171,24 @@ export async function rejectedLinesCsv(db: Executor, importId: number): Promise<
   return { filename: `rejected-lines-import-${imp.id}.csv`, csv: lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n" };
 }
 
-async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null, report: ImportReport) {
-  // A lead whose values would not change is left alone and counted unchanged.
+/**
+ * Without `overwrite`, a lead that already exists keeps its values (another
+ * list's import may have set them) and only gains those it lacks; with it,
+ * the file's non-empty values win. Either way a lead whose values would not
+ * change is left alone and counted unchanged.
+ */
+async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null, report: ImportReport, overwrite: boolean) {
+  const keep = (c: string) => (overwrite ? sql.raw(`coalesce(excluded.${c}, l.${c})`) : sql.raw(`coalesce(l.${c}, excluded.${c})`));
+  const attrs = overwrite ? sql.raw("l.attributes || excluded.attributes") : sql.raw("excluded.attributes || l.attributes");
+  const flagged = await db.execute<{ email: string }>(sql`
+    select lower(email) as email from suppressions
+    where lower(email) in (select lower(value) from jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.email))}::jsonb))`);
+  const suppressed = new Set(flagged.map((f) => f.email));
+  for (const row of rows) {
+    if (!suppressed.has(row.email.toLowerCase())) continue;
+    report.suppressedCount++;
+    if (report.suppressed.length < MAX_REPORTED) report.suppressed.push({ line: row.line, email: row.email });
+  }
   const [result] = await db.execute<{ created: number; updated: number; added: number }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -171,15 +197,14 @@ async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null,
       insert into leads as l (email, first_name, last_name, company, time_zone, attributes)
       select email, first_name, last_name, company, time_zone, coalesce(attributes, '{}'::jsonb) from input
       on conflict ((lower(email))) do update set
-        first_name = coalesce(excluded.first_name, l.first_name),
-        last_name = coalesce(excluded.last_name, l.last_name),
-        company = coalesce(excluded.company, l.company),
-        time_zone = coalesce(excluded.time_zone, l.time_zone),
-        attributes = l.attributes || excluded.attributes,
+        first_name = ${keep("first_name")},
+        last_name = ${keep("last_name")},
+        company = ${keep("company")},
+        time_zone = ${keep("time_zone")},
+        attributes = ${attrs},
         updated_at = now()
       where (l.first_name, l.last_name, l.company, l.time_zone, l.attributes)
-        is distinct from (coalesce(excluded.first_name, l.first_name), coalesce(excluded.last_name, l.last_name), coalesce(excluded.company, l.company),
-                          coalesce(excluded.time_zone, l.time_zone), l.attributes || excluded.attributes)
+        is distinct from (${keep("first_name")}, ${keep("last_name")}, ${keep("company")}, ${keep("time_zone")}, ${attrs})
       returning id, (xmax = 0) as created
     ), members as (
       insert into list_members (list_id, lead_id)

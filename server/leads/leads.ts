@@ -14,7 +14,7 @@ export async function searchLeads(db: Executor, raw: z.input<typeof leadSearchIn
     db.select().from(leads).where(where).orderBy(asc(leads.email)).limit(50).offset((q.page - 1) * 50),
     db.select({ n: count() }).from(leads).where(where),
   ]);
-  return { page: q.page, total: total?.n ?? 0, leads: rows };
+  return { page: q.page, pageSize: 50, total: total?.n ?? 0, leads: rows };
 }
 
 /** A lead with its lists, the runs that mailed it, and its event timeline (newest first). */

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { createCampaign, getCampaign, stepProgress, updateCampaign } from "../campaigns/campaigns";
+import { archiveCampaign, deleteDraftCampaign, duplicateCampaign } from "../campaigns/housekeeping";
 import { transitionCampaign } from "../campaigns/lifecycle";
 import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { preflight } from "../campaigns/preflight";
 import { campaignSettingsInput } from "../campaigns/schema";
 import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { runTimeline } from "../runs/waiting";
 import { providerStatus } from "../sending/health";
 import { sendTest } from "../sending/test-send";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
@@ -31,6 +33,13 @@ export const campaignsRouter = router({
     .input(version.extend({ audience: audienceEnum.default("everyone") }))
     .mutation(({ ctx, input }) => transitionCampaign(ctx.services.db, ctx.campaign.id, "rerun", { source: "app", audience: input.audience, expectedVersion: input.expectedVersion })),
 
+  /** A new draft with the same steps, audience and schedule. */
+  duplicate: campaignEditorProcedure.mutation(({ ctx }) => duplicateCampaign(ctx.services.db, ctx.campaign.id, ctx.user.id)),
+  /** Hide from the default list, keeping every run and event; `archived: false` brings it back. */
+  archive: campaignEditorProcedure.input(z.object({ archived: z.boolean().default(true) })).mutation(({ ctx, input }) => archiveCampaign(ctx.services.db, ctx.campaign.id, input.archived)),
+  /** Only a draft that never ran. */
+  deleteDraft: campaignEditorProcedure.mutation(({ ctx }) => deleteDraftCampaign(ctx.services.db, ctx.campaign.id)),
+
   /** Who a Start or Rerun would reach now, for the confirm dialog. */
   preflight: campaignProcedure.input(z.object({ audience: audienceEnum.default("everyone") })).query(({ ctx, input }) => preflight(ctx.services.db, ctx.campaign.id, input.audience)),
 
@@ -41,5 +50,9 @@ export const campaignsRouter = router({
   runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
   run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),
   recipients: authedProcedure.input(recipientsInput).query(({ ctx, input }) => runRecipientsPage(ctx.services.db, input)),
+  /** Per-step progress, estimated finish, and why each listed recipient's next email waits. */
+  runTimeline: campaignProcedure
+    .input(runNumber.extend({ recipientIds: z.array(z.number().int().positive()).max(500).default([]) }))
+    .query(({ ctx, input }) => runTimeline(ctx.services.db, ctx.campaign.id, input.runNumber, input.recipientIds)),
   failedCsv: campaignProcedure.input(runNumber).query(({ ctx, input }) => failedRecipientsCsv(ctx.services.db, ctx.campaign.id, input.runNumber)),
 });

@@ -3,6 +3,8 @@ import { listOutbox } from "../runs/queries";
 import { activeRunsUsingTemplate, applyTemplateToActiveRuns } from "../runs/snapshot";
 import { outboxMessageForReading } from "../sending/outbox-view";
 import { createSender, createTemplate, getTemplate, listSenders, listTemplates, previewInput, previewTemplate, senderInput, templateInput, updateTemplate } from "../templates/templates";
+import { deleteTemplate, duplicateTemplate, previewLeads, templateUsage } from "../templates/manage";
+import { textFromHtml } from "../templates/plain-text";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
 const id = z.object({ id: z.number().int().positive() });
@@ -17,6 +19,13 @@ export const templatesRouter = router({
   /** The user chose to change mail not sent yet: those runs take the saved version. */
   applyToActiveRuns: editorProcedure.input(id).mutation(async ({ ctx, input }) => ({ steps: await applyTemplateToActiveRuns(ctx.services.db, input.id) })),
   preview: authedProcedure.input(previewInput).query(({ ctx, input }) => previewTemplate(ctx.services.db, input)),
+  /** Campaigns whose steps use it. */
+  usedBy: authedProcedure.input(id).query(({ ctx, input }) => templateUsage(ctx.services.db, input.id)),
+  /** Leads of its audiences to preview as, and the merge tags their fields offer. */
+  previewLeads: authedProcedure.input(id.extend({ q: z.string().trim().max(200).optional() })).query(({ ctx, input }) => previewLeads(ctx.services.db, input.id, input.q)),
+  plainText: authedProcedure.input(z.object({ html: z.string().max(500_000) })).query(({ input }) => ({ text: textFromHtml(input.html) })),
+  duplicate: editorProcedure.input(id).mutation(({ ctx, input }) => duplicateTemplate(ctx.services.db, input.id)),
+  delete: editorProcedure.input(id).mutation(({ ctx, input }) => deleteTemplate(ctx.services.db, input.id)),
 });
 
 export const sendersRouter = router({

@@ -22,6 +22,8 @@ export interface SendOptions {
   workerId: string;
   /** Stop starting new batches after this time (epoch ms). */
   deadline?: number;
+  /** The worker is stopping: end like a deadline, before the next batch (and cut a throttle wait short). */
+  signal?: AbortSignal;
   /** Send at most this many emails. */
   limit?: number;
   onBatch?(progress: { sent: number; failed: number; skipped: number }): void;
@@ -82,7 +84,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   // Throttle units this lane has reserved and not yet used.
   let banked = 0;
   for (let iteration = 0; ; iteration++) {
-    if (options.deadline && Date.now() > options.deadline) return { ...result, outcome: "deadline" };
+    if ((options.deadline && Date.now() > options.deadline) || options.signal?.aborted) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
     if (remaining <= 0) return { ...result, outcome: "limit" };
 
@@ -102,7 +104,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       if (gate.state === "open") return { ...result, outcome: "waiting", nextAt: gate.retryAt, reason: "the provider is unavailable" };
       const slot = await tryReserve(db, `provider:${transport.name}`, config.RESEND_RPS, 1, MAX_INLINE_WAIT_MS);
       if (!slot.held) return waiting(slot.waitMs, "waiting for the provider's rate limit");
-      await sleep(slot.waitMs);
+      await sleep(slot.waitMs, options.signal);
     }
 
     // Outbox batches are never left behind by a crash (one transaction each): their lanes look for leased leftovers only every 50 batches.
@@ -115,7 +117,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
         const ahead = Math.max(size, Math.min(10 * size, Math.floor(state.throttle_per_minute / 60)));
         const throttle = await tryReserve(db, `campaign:${campaignId}`, state.throttle_per_minute / 60, ahead, MAX_INLINE_WAIT_MS);
         if (!throttle.held) return waiting(throttle.waitMs, "waiting for the campaign's throttle");
-        await sleep(throttle.waitMs);
+        await sleep(throttle.waitMs, options.signal);
         banked += ahead;
       }
       banked -= size;

@@ -192,11 +192,13 @@ describe("the numbers on screen", () => {
     await page.goto(`${server.base}/campaigns/${c.id}`);
     dialogs.length = 0;
     await page.getByRole("button", { name: "Start" }).click();
-    await expect.poll(() => dialogs.length).toBe(1);
-    const message = dialogs[0]!;
+    const dialog = page.getByRole("dialog");
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    const message = await dialog.innerText();
     expect(message).toContain("6 people (everyone in the audience) will get one email");
     expect(message).toContain("2 people of the audience are left out");
     expect(message).toContain("{{frist_name}}");
+    await dialog.getByRole("button", { name: "Start now" }).click();
     await expect.poll(() => page.locator("h1 .badge").textContent(), { timeout: 20_000 }).toMatch(/running|completed/);
     const [row] = await db().execute<{ recipients: number }>(sql`select recipients from campaign_runs where campaign_id = ${c.id}`);
     expect(row!.recipients).toBe(6);

@@ -21,20 +21,39 @@ describe("CSV import", () => {
       "linus@example.com,Linus,,,America/New_York,",
     ].join("\n");
     const report = await importLeadsCsv(t.services.db, csv, { listName: "Import test" });
-    expect(report).toMatchObject({ rows: 6, created: 2, updated: 0, duplicates: 1, addedToList: 2, rejectedCount: 3 });
+    expect(report).toMatchObject({ rows: 6, created: 3, updated: 0, duplicates: 1, addedToList: 3, rejectedCount: 2, warningCount: 1 });
     expect(report.rejected).toEqual([
       { line: 3, reason: '"not-an-email" is not a valid email address' },
-      { line: 5, reason: '"Mars/Olympus" is not a time zone (use a name like Europe/Berlin)' },
       { line: 7, reason: "no email address" },
     ]);
+    // A bad optional field keeps the row, with the default applied and a warning.
+    expect(report.warnings).toEqual([{ line: 5, reason: '"Mars/Olympus" is not a time zone (use a name like Europe/Berlin): imported without one, so the campaign\'s time zone applies' }]);
+    const [grace] = await t.services.db.execute<{ time_zone: string | null; company: string }>(sql`select time_zone, company from leads where email = 'grace@example.com'`);
+    expect(grace).toEqual({ time_zone: null, company: "Navy" });
     const [ada] = await t.services.db.execute<{ first_name: string; last_name: string; company: string; time_zone: string; attributes: Record<string, string> }>(sql`select * from leads where email = 'ada@example.com'`);
     expect(ada).toMatchObject({ first_name: "Ada", last_name: "Lovelace", company: "Analytical", time_zone: "Europe/London", attributes: { plan: "pro" } });
 
     // Importing again updates instead of duplicating, and keeps list membership single.
-    const again = await importLeadsCsv(t.services.db, "email,company\nAda@Example.com,Babbage & Co", { listName: "import TEST" });
+    const again = await importLeadsCsv(t.services.db, "email,company\nAda@Example.com,Babbage & Co", { listName: "import TEST", overwrite: true });
     expect(again).toMatchObject({ created: 0, updated: 1, addedToList: 0 });
     const [updated] = await t.services.db.execute<{ company: string; first_name: string }>(sql`select company, first_name from leads where lower(email) = 'ada@example.com'`);
     expect(updated).toEqual({ company: "Babbage & Co", first_name: "Ada" });
+  });
+
+  it("an import into another list keeps what leads already have unless asked to overwrite, and flags suppressed addresses", async () => {
+    await importLeadsCsv(t.services.db, "email,first_name,company,plan\nmaria@example.com,Maria,Curie Labs,pro", { listName: "Scientists" });
+    await t.services.db.execute(sql`insert into suppressions (email, reason) values ('gone@example.com', 'unsubscribed')`);
+    const report = await importLeadsCsv(t.services.db, "email,first_name,company,plan,city\nMARIA@example.com,Marie,Other Co,free,Paris\nfresh@example.com,Fresh,,,\ngone@example.com,Gone,,,", { listName: "Events" });
+    expect(report).toMatchObject({ created: 2, updated: 1, addedToList: 3, suppressedCount: 1 });
+    expect(report.suppressed).toEqual([{ line: 4, email: "gone@example.com" }]);
+    const [maria] = await t.services.db.execute<{ first_name: string; company: string; attributes: Record<string, string> }>(sql`select first_name, company, attributes from leads where email = 'maria@example.com'`);
+    // Only the missing attribute (city) was added; the Scientists list's values stand.
+    expect(maria).toEqual({ first_name: "Maria", company: "Curie Labs", attributes: { plan: "pro", city: "Paris" } });
+
+    const asked = await importLeadsCsv(t.services.db, "email,first_name\nmaria@example.com,Marie", { listName: "Events", overwrite: true });
+    expect(asked).toMatchObject({ updated: 1 });
+    const [after] = await t.services.db.execute<{ first_name: string }>(sql`select first_name from leads where email = 'maria@example.com'`);
+    expect(after!.first_name).toBe("Marie");
   });
 
   it("names the problem when the file has no email column or is empty", async () => {
