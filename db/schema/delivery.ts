@@ -34,6 +34,9 @@ export const runRecipients = pgTable(
     firstSentAt: ts("first_sent_at"),
     firstOpenedAt: ts("first_opened_at"),
     firstClickedAt: ts("first_clicked_at"),
+    /** First open or click by a person (machine opens and clicks left out): the per-person engagement filters. */
+    humanOpenedAt: ts("human_opened_at"),
+    humanClickedAt: ts("human_clicked_at"),
     repliedAt: ts("replied_at"),
     bouncedAt: ts("bounced_at"),
     lastError: text("last_error"),
