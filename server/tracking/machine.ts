@@ -31,7 +31,7 @@ export const SCANNER_AGENTS: ReadonlyArray<{ who: string; pattern: RegExp }> = [
   { who: "Proofpoint", pattern: /proofpoint|pphosted/i },
   { who: "Mimecast", pattern: /mimecast/i },
   { who: "Barracuda", pattern: /barracuda/i },
-  { who: "other gateways", pattern: /symantec|forcepoint|trendmicro|trend micro|sophos|fortinet|fortiguard|cisco.*(ironport|secure email)|zscaler|checkpoint|avanan|yahoomailproxy|googleimageproxy/i },
+  { who: "other gateways", pattern: /symantec|forcepoint|trendmicro|trend micro|sophos|fortinet|fortiguard|cisco.*(ironport|secure email)|zscaler|checkpoint|avanan|yahoomailproxy/i },
 ];
 
 /**

@@ -100,4 +100,70 @@ describe("open and click tracking", () => {
     const [n] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from event_folds where campaign_id = ${c.id}`);
     expect(n!.n).toBe(0);
   });
+
+  describe("machine clicks", () => {
+    const TWO_LINKS = '<p>Hi {{first_name}}, see <a href="https://example.com/pricing">pricing</a> or <a href="https://example.com/demo">a demo</a></p>';
+    const hrefs = (html: string) => [...html.matchAll(/href="([^"]+\/c\/[^"]+)"/g)].map((m) => m[1]!.replace("http://localhost:3000", server.base));
+    const later = () => new Date(Date.now() + 60_000);
+    const clicks = (campaignId: number) => t.services.db.execute<{ link: string; machine: boolean; reasons: string[] | null }>(sql`
+      select data->>'link' as link, machine, data->'machineReasons' as reasons from email_events where campaign_id = ${campaignId} and type = 'clicked' order by occurred_at, id`);
+
+    it("every email carries a hidden, signed decoy link no person sees; following it redirects but is a machine's click", async () => {
+      const { c } = await sentCampaign(1);
+      const [message] = await t.services.db.execute<{ html: string }>(sql`select html from outbox_messages where campaign_id = ${c.id}`);
+      const decoy = message!.html.match(/<a href="([^"]+\/c\/[^"]+)" style="display:none" aria-hidden="true" tabindex="-1"><\/a>/);
+      expect(decoy).not.toBeNull();
+      const res = await fetch(decoy![1]!.replace("http://localhost:3000", server.base), { redirect: "manual", headers: { "user-agent": HUMAN } });
+      expect(res.status).toBe(302);
+      await foldEvents(t.services.db, 5000, { now: later() });
+      expect(await clicks(c.id)).toEqual([expect.objectContaining({ machine: true, reasons: ["decoy"] })]);
+      expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 1, humanClicked: 0, humanOpened: 0 });
+    });
+
+    it("a HEAD request or a scanner's agent still gets the redirect, is recorded with its reason and kept out of the people who clicked", async () => {
+      const { c, links } = await sentCampaign(2);
+      const head = await fetch(links[0]!.click, { method: "HEAD", redirect: "manual", headers: { "user-agent": HUMAN } });
+      expect(head.status).toBe(302);
+      expect(head.headers.get("location")).toBe("https://example.com/post?a=1&b=2");
+      const scanner = await fetch(links[1]!.click, { redirect: "manual", headers: { "user-agent": "Mozilla/5.0 (compatible; Microsoft Office Protection; SafeLinks)" } });
+      expect(scanner.headers.get("location")).toBe("https://example.com/post?a=1&b=2");
+      await foldEvents(t.services.db, 5000, { now: later() });
+      expect((await clicks(c.id)).map((e) => e.reasons)).toEqual([["head"], ["scanner-agent"]]);
+      expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 0 });
+      const [day] = await t.services.db.execute<{ clicked: number; machine_clicked: number; human_clicked: number }>(sql`
+        select sum(clicked)::int as clicked, sum(machine_clicked)::int as machine_clicked, sum(human_clicked)::int as human_clicked from campaign_daily_stats where campaign_id = ${c.id}`);
+      expect(day).toEqual({ clicked: 2, machine_clicked: 2, human_clicked: 0 });
+    });
+
+    it("several links of one email clicked in one burst are all a machine's, the first one too, while one link clicked twice is a person", async () => {
+      const { c } = await sentCampaign(2, TWO_LINKS);
+      const messages = await t.services.db.execute<{ html: string }>(sql`select html from outbox_messages where campaign_id = ${c.id} order by to_address`);
+      const [scanned, person] = messages.map((m) => hrefs(m.html));
+      for (const url of [scanned![0]!, scanned![1]!]) await fetch(url, { redirect: "manual", headers: { "user-agent": HUMAN } });
+      for (const url of [person![0]!, person![0]!]) await fetch(url, { redirect: "manual", headers: { "user-agent": HUMAN } });
+      // Not counted before the burst window has passed: the first click of a burst must never count as a person's.
+      await foldEvents(t.services.db);
+      expect((await getCampaign(t.services.db, c.id)).clicked).toBe(0);
+      await foldEvents(t.services.db, 5000, { now: later() });
+      const events = await clicks(c.id);
+      expect(events.filter((e) => e.machine).map((e) => e.reasons)).toEqual([["burst"], ["burst"]]);
+      expect(events.filter((e) => !e.machine).map((e) => e.link)).toEqual(["https://example.com/pricing", "https://example.com/pricing"]);
+      expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1, humanOpened: 1 });
+      expect((await verifyCounters(t.services.db)).drift).toEqual([]);
+    });
+
+    it("a click within seconds of the send is a machine's; a click with no open before it, later on, is a person's", async () => {
+      const { c, runId, links } = await sentCampaign(2);
+      await t.services.db.execute(sql`update scheduled_emails set sent_at = now() where run_id = ${runId} and recipient_id = (select min(recipient_id) from scheduled_emails where run_id = ${runId})`);
+      const [first] = await t.services.db.execute<{ to_address: string }>(sql`
+        select r.email as to_address from run_recipients r where r.run_id = ${runId} order by r.id limit 1`);
+      const early = links.find((l) => l.to === first!.to_address)!;
+      const late = links.find((l) => l.to !== first!.to_address)!;
+      await fetch(early.click, { redirect: "manual", headers: { "user-agent": HUMAN } });
+      await fetch(late.click, { redirect: "manual", headers: { "user-agent": HUMAN } });
+      await foldEvents(t.services.db, 5000, { now: later() });
+      expect((await clicks(c.id)).map((e) => e.reasons)).toEqual([["early"], null]);
+      expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1, humanOpened: 1, opened: 2 });
+    });
+  });
 });
