@@ -2,7 +2,7 @@ import { Form, useSubmit } from "@remix-run/react";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { trpc } from "../lib/trpc.client";
 
-type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed";
+type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed" | "not_human_opened" | "not_human_clicked";
 
 /**
  * Start and Rerun ask first, with the pre-flight: how many people get what,
