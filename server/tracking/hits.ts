@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { enqueue } from "../queue";
 import { BURST_WINDOW_MS, MACHINE_CLICK_WINDOW_MS, MACHINE_OPEN_WINDOW_MS, type MachineReason } from "./machine";
@@ -86,62 +86,9 @@ export function createHitWriter(db: Executor, options: { maxBatch?: number; maxW
     const batch = pending;
     pending = [];
     if (!batch.length) return;
-    const rows = batch.map(({ hit }, i) => ({
-      i, campaign_id: hit.campaignId, scheduled_email_id: hit.scheduledEmailId, type: hit.type,
-      reasons: [...(hit.reasons ?? []), ...(hit.machine && !hit.reasons?.length ? ["flagged"] : [])],
-      window_ms: hit.machineWithinMs ?? (hit.type === "clicked" ? MACHINE_CLICK_WINDOW_MS : hit.type === "opened" ? MACHINE_OPEN_WINDOW_MS : null),
-      link: typeof hit.data?.link === "string" ? hit.data.link : null,
-      at: (hit.occurredAt ?? new Date()).toISOString(), data: hit.data ?? {}, user_agent: hit.userAgent?.slice(0, 500) ?? null, ip: hit.ip ?? null,
-    }));
-    const burst = sql.raw(`make_interval(secs => ${BURST_WINDOW_MS / 1000})`);
+    const rows = batch.map(({ hit }, i) => hitRow(hit, i));
     try {
-      // Judged in the statement that records the hit, from what it already reads: the email's sent
-      // time ("early"), and clicks of the same email on other links within the burst window, in this
-      // batch or already recorded ("burst"). The earlier clicks of a burst are flagged too, before
-      // the fold counts them (it holds clicks back for the burst window: fold.ts).
-      const recorded = await db.execute<{ i: number }>(sql`
-        with h as (
-          select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-            as h(i int, campaign_id bigint, scheduled_email_id bigint, type text, reasons jsonb, window_ms int, link text, at timestamptz, data jsonb, user_agent text, ip text)
-        ), t as (
-          select h.*, e.run_id, e.recipient_id, e.sent_at from h
-          join scheduled_emails e on e.campaign_id = h.campaign_id and e.id = h.scheduled_email_id and e.status = 'sent'
-        ), judged as (
-          select t.*, t.reasons
-            || case when t.window_ms is not null and t.at - t.sent_at < make_interval(secs => t.window_ms / 1000.0) then '["early"]'::jsonb else '[]'::jsonb end
-            || case when t.type = 'clicked' and (
-                 exists (select 1 from t o where o.campaign_id = t.campaign_id and o.scheduled_email_id = t.scheduled_email_id and o.type = 'clicked'
-                           and o.link is distinct from t.link and o.at between t.at - ${burst} and t.at + ${burst})
-                 or exists (select 1 from email_events p where p.campaign_id = t.campaign_id and p.recipient_id = t.recipient_id and p.type = 'clicked'
-                           and p.scheduled_email_id = t.scheduled_email_id and p.occurred_at between t.at - ${burst} and t.at + ${burst}
-                           and p.data->>'link' is distinct from t.link))
-               then '["burst"]'::jsonb else '[]'::jsonb end as why
-          from t
-        ), ev as (
-          insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, occurred_at, data, machine, user_agent, ip)
-          select j.campaign_id, j.run_id, j.recipient_id, j.scheduled_email_id, j.type::email_event_type, j.at,
-                 case when jsonb_array_length(j.why) > 0 then j.data || jsonb_build_object('machineReasons', j.why) else j.data end,
-                 jsonb_array_length(j.why) > 0, j.user_agent, j.ip::inet
-          from judged j
-          returning campaign_id, run_id, recipient_id, type, machine, occurred_at, scheduled_email_id
-        ), earlier as (
-          update email_events p set machine = true, data = p.data || jsonb_build_object('machineReasons', coalesce(p.data->'machineReasons', '[]'::jsonb) || '["burst"]'::jsonb)
-          from judged j
-          where j.type = 'clicked' and j.why ? 'burst' and p.campaign_id = j.campaign_id and p.recipient_id = j.recipient_id and p.type = 'clicked'
-            and p.scheduled_email_id = j.scheduled_email_id and not p.machine and p.occurred_at between j.at - ${burst} and j.at + ${burst}
-            and p.data->>'link' is distinct from j.link
-          returning p.campaign_id, p.recipient_id, p.occurred_at
-        ), refold as (
-          update event_folds f set machine = true from earlier x
-          where f.campaign_id = x.campaign_id and f.recipient_id = x.recipient_id and f.type = 'clicked' and f.occurred_at = x.occurred_at
-          returning 1
-        ), queued as (
-          insert into event_folds (campaign_id, run_id, recipient_id, type, machine, occurred_at)
-          select campaign_id, run_id, recipient_id, type, machine, occurred_at from ev
-          returning 1
-        )
-        select h.i from h where exists (select 1 from ev where ev.campaign_id = h.campaign_id and ev.scheduled_email_id = h.scheduled_email_id)
-          and (select count(*) from queued) + (select count(*) from refold) >= 0`);
+      const recorded = await db.execute<{ i: number }>(judgedHitsStatement(rows));
       const ok = new Set(recorded.map((r) => r.i));
       batch.forEach((b, i) => b.done(ok.has(i)));
       if (ok.size) await requestFold(db);
@@ -159,4 +106,82 @@ export function createHitWriter(db: Executor, options: { maxBatch?: number; maxW
       });
     },
   };
+}
+
+/** A hit as one row of the judging statement's input. */
+export function hitRow(hit: Hit, i: number) {
+  return {
+    i, campaign_id: hit.campaignId, scheduled_email_id: hit.scheduledEmailId, type: hit.type,
+    reasons: [...(hit.reasons ?? []), ...(hit.machine && !hit.reasons?.length ? ["flagged"] : [])],
+    window_ms: hit.machineWithinMs ?? (hit.type === "clicked" ? MACHINE_CLICK_WINDOW_MS : hit.type === "opened" ? MACHINE_OPEN_WINDOW_MS : null),
+    link: typeof hit.data?.link === "string" ? hit.data.link : null,
+    at: (hit.occurredAt ?? new Date()).toISOString(), data: hit.data ?? {}, user_agent: hit.userAgent?.slice(0, 500) ?? null, ip: hit.ip ?? null,
+  };
+}
+
+/**
+ * One statement records a batch of hits, judged from what it reads anyway:
+ * the email's sent time ("early"), and clicks of the same email on another
+ * link within the burst window, in this batch or already recorded ("burst").
+ * Those earlier clicks are flagged too, by primary key, before the fold
+ * counts them (it holds clicks back for the burst window: fold.ts). The
+ * lookup of earlier clicks is a LATERAL probe of the recipient index, so its
+ * cost stays per hit, whatever the size of the log.
+ */
+export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
+  const burst = sql.raw(`make_interval(secs => ${BURST_WINDOW_MS / 1000})`);
+  // The batch's time span as constants, so the planner prunes the log to the month partition(s) it touches:
+  // planning the lookup and the update over every monthly partition cost more than running them.
+  const times = rows.map((r) => Date.parse(r.at));
+  const from = new Date(Math.min(...times) - BURST_WINDOW_MS).toISOString();
+  const to = new Date(Math.max(...times) + BURST_WINDOW_MS).toISOString();
+  const span = (column: SQL) => sql`${column} between ${from}::timestamptz and ${to}::timestamptz`;
+  return sql`
+    with h as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as h(i int, campaign_id bigint, scheduled_email_id bigint, type text, reasons jsonb, window_ms int, link text, at timestamptz, data jsonb, user_agent text, ip text)
+    ), t as (
+      select h.*, e.run_id, e.recipient_id, e.sent_at from h
+      join scheduled_emails e on e.campaign_id = h.campaign_id and e.id = h.scheduled_email_id and e.status = 'sent'
+    ), prev as (
+      select t.i, p.campaign_id, p.id, p.occurred_at, p.machine from t
+      cross join lateral (
+        select p.campaign_id, p.id, p.occurred_at, p.machine from email_events p
+        where p.campaign_id = t.campaign_id and p.recipient_id = t.recipient_id and p.type = 'clicked' and p.scheduled_email_id = t.scheduled_email_id
+          and ${span(sql`p.occurred_at`)} and p.occurred_at between t.at - ${burst} and t.at + ${burst} and p.data->>'link' is distinct from t.link
+      ) p
+      where t.type = 'clicked'
+    ), judged as materialized (
+      select t.*, t.reasons
+        || case when t.window_ms is not null and t.at - t.sent_at < make_interval(secs => t.window_ms / 1000.0) then '["early"]'::jsonb else '[]'::jsonb end
+        || case when t.type = 'clicked' and (
+             exists (select 1 from prev where prev.i = t.i)
+             or exists (select 1 from t o where o.campaign_id = t.campaign_id and o.scheduled_email_id = t.scheduled_email_id and o.type = 'clicked'
+                          and o.link is distinct from t.link and o.at between t.at - ${burst} and t.at + ${burst}))
+           then '["burst"]'::jsonb else '[]'::jsonb end as why
+      from t
+    ), ev as (
+      insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, occurred_at, data, machine, user_agent, ip)
+      select j.campaign_id, j.run_id, j.recipient_id, j.scheduled_email_id, j.type::email_event_type, j.at,
+             case when jsonb_array_length(j.why) > 0 then j.data || jsonb_build_object('machineReasons', j.why) else j.data end,
+             jsonb_array_length(j.why) > 0, j.user_agent, j.ip::inet
+      from judged j
+      returning campaign_id, run_id, recipient_id, type, machine, occurred_at, scheduled_email_id
+    ), earlier as (
+      update email_events p set machine = true, data = p.data || jsonb_build_object('machineReasons', coalesce(p.data->'machineReasons', '[]'::jsonb) || '["burst"]'::jsonb)
+      from (select distinct campaign_id, id, occurred_at from prev where not machine) x
+      where p.campaign_id = x.campaign_id and p.id = x.id and p.occurred_at = x.occurred_at and ${span(sql`p.occurred_at`)}
+      returning p.campaign_id, p.recipient_id, p.occurred_at
+    ), refold as (
+      -- One pass over the (small) fold queue with a hashed lookup, not one pass per earlier click.
+      update event_folds f set machine = true
+      where f.type = 'clicked' and not f.machine and (f.campaign_id, f.recipient_id, f.occurred_at) in (select campaign_id, recipient_id, occurred_at from earlier)
+      returning 1
+    ), queued as (
+      insert into event_folds (campaign_id, run_id, recipient_id, type, machine, occurred_at)
+      select campaign_id, run_id, recipient_id, type, machine, occurred_at from ev
+      returning 1
+    )
+    select h.i from h where exists (select 1 from ev where ev.campaign_id = h.campaign_id and ev.scheduled_email_id = h.scheduled_email_id)
+      and (select count(*) from queued) + (select count(*) from refold) >= 0`;
 }

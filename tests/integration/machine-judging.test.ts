@@ -60,7 +60,7 @@ beforeAll(async () => {
 function toHit(h: FixtureHit, scheduledEmailId: number): Hit {
   const userAgent = fixture.agents[h.agent] ?? h.agent;
   const decoy = h.link === "decoy";
-  const link = decoy ? DECOY : h.link === undefined ? undefined : LINKS[h.link];
+  const link = decoy ? DECOY : typeof h.link === "number" ? LINKS[h.link] : undefined;
   return {
     campaignId, scheduledEmailId, type: h.type, occurredAt: new Date(sentAt.getTime() + h.at), userAgent, ip: h.ip,
     data: h.type === "clicked" ? { link, ...(decoy ? { decoy: true } : {}) } : {},
