@@ -29,9 +29,12 @@ export interface Hit {
  */
 export async function recordHit(db: Executor, hit: Hit): Promise<boolean> {
   const at = (hit.occurredAt ?? new Date()).toISOString();
+  const data = JSON.stringify(hit.reasons?.length ? { ...hit.data, machineReasons: hit.reasons } : hit.data ?? {});
   const [row] = await db.execute<{ recorded: number }>(sql`
     with target as (
-      select campaign_id, run_id, recipient_id, id, sent_at from scheduled_emails
+      select campaign_id, run_id, recipient_id, id,
+             (${hit.machineWithinMs ?? null}::int is not null and ${at}::timestamptz - sent_at < make_interval(secs => ${(hit.machineWithinMs ?? 0) / 1000})) as early
+      from scheduled_emails
       where campaign_id = ${hit.campaignId} and id = ${hit.scheduledEmailId} and status = 'sent'
     ), fresh as (
       insert into provider_events (provider_event_id)
@@ -40,8 +43,8 @@ export async function recordHit(db: Executor, hit: Hit): Promise<boolean> {
     ), ev as (
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, occurred_at, data, machine, user_agent, ip, provider_event_id)
       select t.campaign_id, t.run_id, t.recipient_id, t.id, ${hit.type}::email_event_type, ${at}::timestamptz,
-             ${JSON.stringify(hit.reasons?.length ? { ...hit.data, machineReasons: hit.reasons } : hit.data ?? {})}::jsonb,
-             ${(hit.machine ?? false) || Boolean(hit.reasons?.length)} or (${hit.machineWithinMs ?? null}::int is not null and ${at}::timestamptz - t.sent_at < make_interval(secs => ${(hit.machineWithinMs ?? 0) / 1000})),
+             case when t.early then jsonb_set(${data}::jsonb, '{machineReasons}', coalesce(${data}::jsonb->'machineReasons', '[]'::jsonb) || '["early"]'::jsonb) else ${data}::jsonb end,
+             ${(hit.machine ?? false) || Boolean(hit.reasons?.length)} or t.early,
              ${hit.userAgent?.slice(0, 500) ?? null}, ${hit.ip ?? null}::inet, ${hit.providerEventId ?? null}
       from target t
       where ${hit.providerEventId ?? null}::text is null or exists (select 1 from fresh)
