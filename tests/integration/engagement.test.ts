@@ -10,6 +10,9 @@ import { requestReasons } from "../../server/tracking/machine";
 import { markReplied } from "../../server/tracking/replies";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory } from "../helpers/engine";
+import { verifyCounters } from "../../server/counters/verify";
+import { statsSeries } from "../../server/stats/series";
+import { herald } from "../helpers/cli";
 import { callerAs } from "../helpers/factories";
 
 /**
@@ -58,6 +61,32 @@ describe("engagement per link and per person", () => {
     expect(links[1]!.reasons).toEqual([{ reason: "burst", clicks: 1 }]);
     expect(await viewer.engagement.links({ campaignId: c.id, runNumber: 1 })).toEqual(links);
     await expect(viewer.engagement.links({ campaignId: c.id, runNumber: 9 })).rejects.toThrow("This campaign has no run 9.");
+  });
+
+  it("herald stats --links prints the same table; herald stats shows human figures beside the raw ones", async () => {
+    const name = (await t.services.db.execute<{ name: string }>(sql`select name from campaigns where id = ${c.id}`))[0]!.name;
+    const links = await herald(["stats", "--links", "--campaign", name], { DATABASE_URL: t.url });
+    expect(links.code).toBe(0);
+    const lines = links.stdout.split("\n");
+    expect(lines[1]).toMatch(/^link\s+people \(human\)\s+human clicks\s+machine clicks\s+people \(machine only\)\s+why machine/);
+    expect(lines.find((l) => l.startsWith(LINKS[0]!))).toMatch(/\s1\s+1\s+1\s+1\s+burst 1$/);
+    expect(lines.find((l) => l.startsWith(LINKS[2]!))).toMatch(/\s0\s+0\s+0\s+0\s+–$/);
+    const refused = await herald(["stats", "--links"], { DATABASE_URL: t.url });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("--links needs --campaign NAME");
+
+    const today = new Date().toISOString().slice(0, 10);
+    const stats = await statsSeries(t.services.db, { campaignId: c.id, from: today, to: today });
+    expect(stats.totals).toMatchObject({ unique_opened: 3, human_opened: 2, unique_clicked: 2, human_clicked: 1, machine_clicked: 2, machine_opened: 1 });
+    expect(stats.rates).toMatchObject({ humanOpen: 0.5, humanClick: 0.25, humanClickToOpen: 0.5, machineClickShare: 2 / 3 });
+  });
+
+  it("verify-counters recounts the human counters from the log", async () => {
+    expect((await verifyCounters(t.services.db)).drift).toEqual([]);
+    await t.services.db.execute(sql`update campaign_runs set human_clicked = human_clicked + 5 where campaign_id = ${c.id}`);
+    const report = await verifyCounters(t.services.db, { fix: true });
+    expect(report.drift).toContainEqual(expect.objectContaining({ scope: "run", counter: "human_clicked", stored: 6, actual: 1, truth: "log" }));
+    expect((await verifyCounters(t.services.db)).drift).toEqual([]);
   });
 
   it("filters a run's recipients by what they did as a person, and exports any filter as CSV", async () => {
