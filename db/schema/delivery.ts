@@ -136,6 +136,8 @@ export const emailEvents = pgTable(
     // Only what the application reads by: a recipient's events (timeline, unsubscribe check). Partial: aggregate
     // events (legacy imports) have no recipient. No time index: monthly partitions prune by time. Dashboards read the rollups.
     index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
+    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends.
+    index("email_events_clicks_idx").on(t.campaignId, t.runId).where(sql`type = 'clicked'`),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
+import { csvCell } from "../lib/csv";
 import { recipientStatus, runRecipients } from "../../db/schema";
 
 /**
@@ -57,12 +58,6 @@ export async function engagementCounts(db: Executor, campaignId: number, runId: 
   return row!;
 }
 
-const csvCell = (v: unknown) => {
-  const s = v == null ? "" : v instanceof Date ? v.toISOString() : String(v);
-  // Leading = + - @ (or a tab or carriage return before them) would run as formulas in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The recipients of a run that match the filters, as CSV: what each did and when. */
 export async function recipientsCsv(db: Executor, campaignId: number, runId: number, f: z.infer<typeof recipientFilters>): Promise<string> {

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, ilike, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
+import { csvCell } from "../lib/csv";
 import { campaignRuns, outboxMessages, runRecipients, scheduledEmails } from "../../db/schema";
 import { NotFound } from "../errors";
 import { engagementCounts, recipientFilters, recipientsWhere } from "./engagement";
@@ -42,12 +43,6 @@ export async function runRecipientsPage(db: Executor, input: z.input<typeof reci
   return { run, total: total?.n ?? 0, page: q.page, pageSize: q.pageSize, byStatus: Object.fromEntries(byStatus.map((b) => [b.status, b.n])) as Record<string, number>, byEngagement, recipients: rows };
 }
 
-const csvCell = (v: unknown) => {
-  const s = v == null ? "" : v instanceof Date ? v.toISOString() : String(v);
-  // Leading = + - @ would run as formulas in a spreadsheet.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The failed recipients of a run as CSV, with the last error of each. */
 export async function failedRecipientsCsv(db: Executor, campaignId: number, runNumber: number): Promise<string> {

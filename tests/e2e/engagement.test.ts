@@ -89,12 +89,17 @@ describe("engagement on screen", () => {
     expect((await cells(LINKS[1]!))[5]).toMatch(/HEAD request \(1\)/);
     await screenshot(page, "engagement-01-campaign-links");
 
+    await page.goto(`${server.base}/analytics?campaign=${c.id}`);
+    expect(await kpi("Human click rate (people)")).toMatch(/25%.*1 of 4 people reached; human click-to-open 100%/);
+    expect(await kpi("Machine clicks")).toMatch(/75%.*3 of 4 clicks/);
+    await screenshot(page, "engagement-02-analytics");
+
     await page.goto(`${server.base}/campaigns/${c.id}/runs/1`);
     await page.getByLabel("Filter recipients by what they did").selectOption("not_human_opened");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/did=not_human_opened/);
     expect(await page.locator("table.data").first().locator("tbody tr").count()).toBe(3);
-    await screenshot(page, "engagement-02-run-not-human-opened");
+    await screenshot(page, "engagement-03-run-not-human-opened");
     const csv = await download(page.getByRole("link", { name: "Export 3 shown as CSV" }));
     expect(csv[0]).toBe("email,status,first_sent_at,human_opened_at,human_clicked_at,opened_at_any,clicked_at_any,replied_at,bounced_at,last_error");
     expect(csv.slice(1).map((l) => l.split(",")[0])).toEqual([urls[1]!.email, urls[2]!.email, urls[3]!.email]);
@@ -115,6 +120,6 @@ describe("engagement on screen", () => {
       select r.email from run_recipients r join campaign_runs cr on cr.campaign_id = r.campaign_id and cr.id = r.run_id
       where r.campaign_id = ${c.id} and cr.run_number = 2 and cr.audience = 'not_human_opened' order by r.email`);
     expect(rerun.map((r) => r.email)).toEqual([urls[1]!.email, urls[2]!.email, urls[3]!.email]);
-    await screenshot(page, "engagement-03-rerun-human-non-openers");
+    await screenshot(page, "engagement-04-rerun-human-non-openers");
   }, 90_000);
 });
