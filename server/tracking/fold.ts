@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import type { Database, Executor } from "../../db/client";
 import { BURST_WINDOW_MS } from "./machine";
 
 type Queued = {
@@ -37,6 +37,7 @@ export async function foldEvents(db: Database, limit = 5000, options: { now?: Da
         order by id limit ${limit} for update skip locked)
       returning campaign_id, run_id, recipient_id, type, machine, occurred_at`);
     if (!batch.length) return 0;
+    await flagLateBursts(tx, batch);
 
     // Per recipient: first open not known as a machine's (any click implies one), first click, the same by a
     // person only (machine opens and clicks left out), hard bounce, complaint.
@@ -146,4 +147,46 @@ export async function foldEvents(db: Database, limit = 5000, options: { now?: Da
       where c.id = d.campaign_id`);
     return batch.length;
   });
+}
+
+const iso = (ts: string | Date) => new Date(ts).toISOString();
+
+/**
+ * The last word on bursts, once every click of the window is committed: two
+ * clicks of one email on different links, recorded by batches that ran at the
+ * same moment (another process, or two group commits in flight), could not
+ * see each other when they were judged. Each click about to be counted is
+ * checked against the log again; a burst found now is flagged on the event
+ * (reason "burst") and folded as a machine's.
+ */
+async function flagLateBursts(tx: Executor, batch: Queued[]) {
+  const clicks = batch.filter((e) => e.type === "clicked" && !e.machine).map((e) => ({ campaign_id: e.campaign_id, recipient_id: e.recipient_id, occurred_at: iso(e.occurred_at) }));
+  if (!clicks.length) return;
+  const times = clicks.map((c) => Date.parse(c.occurred_at));
+  const from = new Date(Math.min(...times) - BURST_WINDOW_MS).toISOString();
+  const to = new Date(Math.max(...times) + BURST_WINDOW_MS).toISOString();
+  const window = sql.raw(`make_interval(secs => ${BURST_WINDOW_MS / 1000})`);
+  const flagged = await tx.execute<{ campaign_id: number; recipient_id: number; occurred_at: string }>(sql`
+    with c as (
+      select * from jsonb_to_recordset(${JSON.stringify(clicks)}::jsonb) as c(campaign_id bigint, recipient_id bigint, occurred_at timestamptz)
+    ), burst as (
+      select p.campaign_id, p.id, p.occurred_at from c
+      cross join lateral (
+        select p.campaign_id, p.id, p.occurred_at, p.scheduled_email_id, p.data->>'link' as link from email_events p
+        where p.campaign_id = c.campaign_id and p.recipient_id = c.recipient_id and p.type = 'clicked' and not p.machine
+          and p.occurred_at = c.occurred_at and p.occurred_at between ${from}::timestamptz and ${to}::timestamptz
+      ) p
+      where exists (
+        select 1 from email_events o
+        where o.campaign_id = c.campaign_id and o.recipient_id = c.recipient_id and o.type = 'clicked' and o.scheduled_email_id = p.scheduled_email_id
+          and o.data->>'link' is distinct from p.link and o.occurred_at between p.occurred_at - ${window} and p.occurred_at + ${window}
+          and o.occurred_at between ${from}::timestamptz - ${window} and ${to}::timestamptz + ${window})
+    )
+    update email_events e set machine = true, data = e.data || jsonb_build_object('machineReasons', coalesce(e.data->'machineReasons', '[]'::jsonb) || '["burst"]'::jsonb)
+    from burst b where e.campaign_id = b.campaign_id and e.id = b.id and e.occurred_at = b.occurred_at
+      and e.occurred_at between ${from}::timestamptz and ${to}::timestamptz
+    returning e.campaign_id, e.recipient_id, e.occurred_at`);
+  if (!flagged.length) return;
+  const late = new Set(flagged.map((f) => `${f.campaign_id}:${f.recipient_id}:${iso(f.occurred_at)}`));
+  for (const e of batch) if (e.type === "clicked" && late.has(`${e.campaign_id}:${e.recipient_id}:${iso(e.occurred_at)}`)) e.machine = true;
 }

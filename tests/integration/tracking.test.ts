@@ -6,6 +6,7 @@ import { verifyCounters } from "../../server/counters/verify";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun } from "../../server/sending/send-run";
 import { foldEvents } from "../../server/tracking/fold";
+import { createHitWriter } from "../../server/tracking/hits";
 import { signClick } from "../../server/tracking/links";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory } from "../helpers/engine";
@@ -149,6 +150,19 @@ describe("open and click tracking", () => {
       expect(events.filter((e) => e.machine).map((e) => e.reasons)).toEqual([["burst"], ["burst"]]);
       expect(events.filter((e) => !e.machine).map((e) => e.link)).toEqual(["https://example.com/pricing", "https://example.com/pricing"]);
       expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1, humanOpened: 1 });
+      expect((await verifyCounters(t.services.db)).drift).toEqual([]);
+    });
+
+    it("a burst recorded by two processes at the same moment is still a machine's: the fold checks again once both are in the log", async () => {
+      const { c } = await sentCampaign(1, TWO_LINKS);
+      const [email] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where campaign_id = ${c.id}`);
+      const at = new Date(Date.now() - 30_000);
+      const click = (link: string) => ({ campaignId: c.id, scheduledEmailId: Number(email!.id), type: "clicked" as const, occurredAt: at, data: { link }, userAgent: HUMAN });
+      // Two web processes, each with its own group commit: neither statement sees the other's uncommitted click.
+      await Promise.all([createHitWriter(t.services.db).record(click("https://example.com/pricing")), createHitWriter(t.services.db).record(click("https://example.com/demo"))]);
+      await foldEvents(t.services.db, 5000, { now: later() });
+      expect((await clicks(c.id)).map((e) => [e.machine, e.reasons])).toEqual([[true, ["burst"]], [true, ["burst"]]]);
+      expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 1, humanClicked: 0 });
       expect((await verifyCounters(t.services.db)).drift).toEqual([]);
     });
 
