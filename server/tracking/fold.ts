@@ -16,7 +16,7 @@ const COUNTED = ["delivered", "delivery_delayed", "failed", "bounced", "complain
 /**
  * A click waits this long before it is folded: a later click of the same
  * email on another link within the burst window turns it into a machine's
- * (hits.ts), and it must not have been counted as a person's by then.
+ * (flagLateBursts below), and it must not have been counted as a person's by then.
  */
 export const CLICK_HOLD_MS = BURST_WINDOW_MS + 1_000;
 
