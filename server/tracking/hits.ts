@@ -148,22 +148,25 @@ export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
       select h.*, e.run_id, e.recipient_id, e.sent_at from h
       join scheduled_emails e on e.campaign_id = h.campaign_id and e.id = h.scheduled_email_id and e.status = 'sent'
     ), prev as (
-      select t.i, p.campaign_id, p.id, p.occurred_at, p.machine from t
+      select distinct t.i from t
       cross join lateral (
-        select p.campaign_id, p.id, p.occurred_at, p.machine from email_events p
+        select 1 from email_events p
         where p.campaign_id = t.campaign_id and p.recipient_id = t.recipient_id and p.type = 'clicked' and p.scheduled_email_id = t.scheduled_email_id
           and ${span(sql`p.occurred_at`)} and p.occurred_at between t.at - ${burst} and t.at + ${burst} and p.data->>'link' is distinct from t.link
       ) p
       where t.type = 'clicked'
+    ), burst as (
+      -- Hits with another link of their email clicked within the window: already logged, or in this batch
+      -- (a join on the email, so a batch of hundreds compares only the clicks of each email, not every pair).
+      select i from prev
+      union
+      select a.i from t a join t b on b.campaign_id = a.campaign_id and b.scheduled_email_id = a.scheduled_email_id
+      where a.type = 'clicked' and b.type = 'clicked' and b.link is distinct from a.link and b.at between a.at - ${burst} and a.at + ${burst}
     ), judged as materialized (
       select t.*, t.reasons
         || case when t.window_ms is not null and t.at - t.sent_at < make_interval(secs => t.window_ms / 1000.0) then '["early"]'::jsonb else '[]'::jsonb end
-        || case when t.type = 'clicked' and (
-             exists (select 1 from prev where prev.i = t.i)
-             or exists (select 1 from t o where o.campaign_id = t.campaign_id and o.scheduled_email_id = t.scheduled_email_id and o.type = 'clicked'
-                          and o.link is distinct from t.link and o.at between t.at - ${burst} and t.at + ${burst}))
-           then '["burst"]'::jsonb else '[]'::jsonb end as why
-      from t
+        || case when b.i is not null then '["burst"]'::jsonb else '[]'::jsonb end as why
+      from t left join burst b on b.i = t.i
     ), ev as (
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, occurred_at, data, machine, user_agent, ip)
       select j.campaign_id, j.run_id, j.recipient_id, j.scheduled_email_id, j.type::email_event_type, j.at,
