@@ -155,18 +155,20 @@ export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
           and ${span(sql`p.occurred_at`)} and p.occurred_at between t.at - ${burst} and t.at + ${burst} and p.data->>'link' is distinct from t.link
       ) p
       where t.type = 'clicked'
-    ), burst as (
+    ), burst as materialized (
       -- Hits with another link of their email clicked within the window: already logged, or in this batch
-      -- (a join on the email, so a batch of hundreds compares only the clicks of each email, not every pair).
+      -- (a window over each email's clicks: two links in the frame when its lowest and highest differ).
       select i from prev
       union
-      select a.i from t a join t b on b.campaign_id = a.campaign_id and b.scheduled_email_id = a.scheduled_email_id
-      where a.type = 'clicked' and b.type = 'clicked' and b.link is distinct from a.link and b.at between a.at - ${burst} and a.at + ${burst}
+      select i from (
+        select i, min(link) over w is distinct from max(link) over w as mixed from t where type = 'clicked'
+        window w as (partition by campaign_id, scheduled_email_id order by at range between ${burst} preceding and ${burst} following)
+      ) x where mixed
     ), judged as materialized (
       select t.*, t.reasons
         || case when t.window_ms is not null and t.at - t.sent_at < make_interval(secs => t.window_ms / 1000.0) then '["early"]'::jsonb else '[]'::jsonb end
-        || case when b.i is not null then '["burst"]'::jsonb else '[]'::jsonb end as why
-      from t left join burst b on b.i = t.i
+        || case when t.i in (select i from burst) then '["burst"]'::jsonb else '[]'::jsonb end as why
+      from t
     ), ev as (
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, occurred_at, data, machine, user_agent, ip)
       select j.campaign_id, j.run_id, j.recipient_id, j.scheduled_email_id, j.type::email_event_type, j.at,
