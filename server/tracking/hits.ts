@@ -122,6 +122,27 @@ export function hitRow(hit: Hit, i: number) {
   };
 }
 
+/** The "burst" lookups, only for batches with clicks: a batch of opens does not plan a probe of the log. */
+function burstCtes(span: (column: SQL) => SQL, burst: SQL) {
+  return sql`prev as (
+      select distinct t.i from t
+      cross join lateral (
+        select 1 from email_events p
+        where p.campaign_id = t.campaign_id and p.recipient_id = t.recipient_id and p.type = 'clicked' and p.scheduled_email_id = t.scheduled_email_id
+          and ${span(sql`p.occurred_at`)} and p.occurred_at between t.at - ${burst} and t.at + ${burst} and p.data->>'link' is distinct from t.link
+      ) p
+      where t.type = 'clicked'
+    ), burst as materialized (
+      -- Hits with another link of their email clicked within the window: already logged, or in this batch
+      -- (a window over each email's clicks: two links in the frame when its lowest and highest differ).
+      select i from prev
+      union
+      select i from (
+        select i, min(link) over w is distinct from max(link) over w as mixed from t where type = 'clicked'
+        window w as (partition by campaign_id, scheduled_email_id order by at range between ${burst} preceding and ${burst} following)
+      ) x where mixed`;
+}
+
 /**
  * One statement records a batch of hits, judged from what it reads anyway:
  * the email's sent time ("early"), and clicks of the same email on another
@@ -147,23 +168,7 @@ export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
     ), t as (
       select h.*, e.run_id, e.recipient_id, e.sent_at from h
       join scheduled_emails e on e.campaign_id = h.campaign_id and e.id = h.scheduled_email_id and e.status = 'sent'
-    ), prev as (
-      select distinct t.i from t
-      cross join lateral (
-        select 1 from email_events p
-        where p.campaign_id = t.campaign_id and p.recipient_id = t.recipient_id and p.type = 'clicked' and p.scheduled_email_id = t.scheduled_email_id
-          and ${span(sql`p.occurred_at`)} and p.occurred_at between t.at - ${burst} and t.at + ${burst} and p.data->>'link' is distinct from t.link
-      ) p
-      where t.type = 'clicked'
-    ), burst as materialized (
-      -- Hits with another link of their email clicked within the window: already logged, or in this batch
-      -- (a window over each email's clicks: two links in the frame when its lowest and highest differ).
-      select i from prev
-      union
-      select i from (
-        select i, min(link) over w is distinct from max(link) over w as mixed from t where type = 'clicked'
-        window w as (partition by campaign_id, scheduled_email_id order by at range between ${burst} preceding and ${burst} following)
-      ) x where mixed
+    ), ${rows.some((r) => r.type === "clicked") ? burstCtes(span, burst) : sql`burst as (select null::int as i where false`}
     ), judged as materialized (
       select t.*, t.reasons
         || case when t.window_ms is not null and t.at - t.sent_at < make_interval(secs => t.window_ms / 1000.0) then '["early"]'::jsonb else '[]'::jsonb end
