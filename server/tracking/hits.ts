@@ -149,8 +149,8 @@ function burstCtes(span: (column: SQL) => SQL, burst: SQL) {
  * link within the burst window, in this batch or already recorded ("burst").
  * The earlier clicks of a burst are flagged by the fold, which holds clicks
  * back for the burst window and checks the committed log once more
- * (fold.ts): updating the partitioned log here cost a fifth of the
- * endpoint's throughput. The lookup of earlier clicks is a LATERAL probe of
+ * (fold.ts), which keeps an UPDATE of the partitioned log off this hot
+ * path. The lookup of earlier clicks is a LATERAL probe of
  * the recipient index, so its cost stays per hit, whatever the size of the log.
  */
 export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
