@@ -1,9 +1,11 @@
-// A small HTTP load generator, run in its own process: GETs the given URLs round-robin
+// A small HTTP load generator, run in its own process: GETs the given URLs round-robin (redirects not followed)
 // over keep-alive connections for `seconds`, with `concurrency` requests in flight.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 
 const [urlsJson, concurrencyArg, secondsArg] = process.argv.slice(2);
-const urls = JSON.parse(urlsJson!) as string[];
+// "@FILE": the URLs are in that file (a long list is too big for a command line).
+const urls = JSON.parse(urlsJson!.startsWith("@") ? readFileSync(urlsJson!.slice(1), "utf8") : urlsJson!) as string[];
 const concurrency = Number(concurrencyArg);
 const until = Date.now() + Number(secondsArg) * 1000;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -19,7 +21,7 @@ function one(): Promise<void> {
     const req = http.get(url, { agent, headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36" } }, (res) => {
       res.resume();
       res.on("end", () => {
-        if (res.statusCode === 200) ok++;
+        if (res.statusCode === 200 || res.statusCode === 302) ok++; // 302: a click's redirect
         else failed++;
         latencies.push(performance.now() - t0);
         resolve();

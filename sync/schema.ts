@@ -19,7 +19,9 @@ export type AirtableStatus = (typeof AIRTABLE_STATUSES)[number];
 
 const count = (name: string): FieldSpec => ({ name, type: "number", options: { precision: 0 } });
 const percent = (name: string): FieldSpec => ({ name, type: "percent", options: { precision: 1 } });
-const metrics = [count("Sent"), count("Delivered"), count("Failed"), count("Opened"), count("Clicked"), count("Replied"), count("Bounced"), count("Unsubscribed"), percent("Open Rate"), percent("Click Rate"), percent("Reply Rate"), percent("Bounce Rate")];
+const metrics = [count("Sent"), count("Delivered"), count("Failed"), count("Opened"), count("Clicked"), count("Replied"), count("Bounced"), count("Unsubscribed"), percent("Open Rate"), percent("Click Rate"), percent("Reply Rate"), percent("Bounce Rate"),
+  // Machine opens and clicks left out (docs/decisions/020); empty where people cannot be told from machines (legacy totals).
+  count("Human Opened"), count("Human Clicked"), percent("Human Open Rate"), percent("Human Click Rate"), percent("Human Click-to-Open")];
 const dateTime = (name: string): FieldSpec => ({ name, type: "dateTime", options: { timeZone: "utc", dateFormat: { name: "iso" }, timeFormat: { name: "24hour" } } });
 
 export const CONTROL_TABLE = "Campaigns";
@@ -50,6 +52,7 @@ export const performanceBase: TableSpec[] = [
 
 const herald: Record<string, AirtableStatus> = { draft: "Draft", scheduled: "Scheduled", running: "Active", paused: "Paused", completed: "Completed", cancelled: "Cancelled", failed: "Failed" };
 /** The Control fields Herald owns besides Status: an edit to any of them is undone by the next round. */
-export const CONTROL_READ_ONLY = ["Herald ID", "Name", "Run", "Sent", "Delivered", "Failed", "Opened", "Clicked", "Replied", "Bounced", "Unsubscribed", "Open Rate", "Click Rate", "Reply Rate", "Bounce Rate", "Last Run At", "Last Run Result"];
+export const CONTROL_READ_ONLY = ["Herald ID", "Name", "Run", "Sent", "Delivered", "Failed", "Opened", "Clicked", "Replied", "Bounced", "Unsubscribed", "Open Rate", "Click Rate", "Reply Rate", "Bounce Rate",
+  "Human Opened", "Human Clicked", "Human Open Rate", "Human Click Rate", "Human Click-to-Open", "Last Run At", "Last Run Result"];
 
 export const toAirtableStatus = (status: string): AirtableStatus => herald[status] ?? "Draft";

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "rea
 import { trpc } from "../lib/trpc.client";
 import { ConfirmDialog } from "./ConfirmForm";
 
-type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed";
+type Audience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed" | "not_human_opened" | "not_human_clicked";
 
 /**
  * Start and Rerun ask first, with the pre-flight: how many people get what,

@@ -9,4 +9,7 @@ export const RATE_LABELS = {
   unsubscribe: "Unsubscribe rate (people)",
   bounce: "Bounce rate (people)",
   delivery: "Delivery rate (emails)",
+  humanOpen: "Human open rate (people)",
+  humanClick: "Human click rate (people)",
+  humanClickToOpen: "Human click-to-open (clickers of openers)",
 } as const;

@@ -58,7 +58,7 @@ type Stats = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["stats"
 
 function Figures({ stats }: { stats: Stats }) {
   const t = stats.totals;
-  const data = stats.series.map((s) => ({ period: s.period, sent: s.sent, delivered: s.delivered, opened: s.unique_opened, clicked: s.unique_clicked, replied: s.replied }));
+  const data = stats.series.map((s) => ({ period: s.period, sent: s.sent, delivered: s.delivered, opened: s.unique_opened, humanOpened: s.human_opened, clicked: s.unique_clicked, humanClicked: s.human_clicked, replied: s.replied }));
   const rows = stats.series.filter((s) => s.sent || s.delivered || s.opened || s.clicked || s.replied || s.bounced);
   return (
     <>
@@ -66,8 +66,11 @@ function Figures({ stats }: { stats: Stats }) {
         <Kpi label="Sent" value={fmtInt(t.sent)} />
         <Kpi label={RATE_LABELS.delivery} value={fmtPct(stats.rates.delivery)} hint={`${fmtInt(t.delivered)} delivered`} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(stats.rates.open)} hint={`${fmtInt(t.unique_opened)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.humanOpen} value={fmtPct(stats.rates.humanOpen)} hint={`${fmtInt(t.human_opened)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}`} />
         <Kpi label="Machine opens" value={fmtPct(stats.rates.machineOpenShare)} hint={`${fmtInt(t.machine_opened)} of ${fmtInt(t.opened)} opens`} />
         <Kpi label={RATE_LABELS.click} value={fmtPct(stats.rates.click)} hint={`click-to-open ${fmtPct(stats.rates.clickToOpen)}`} />
+        <Kpi label={RATE_LABELS.humanClick} value={fmtPct(stats.rates.humanClick)} hint={`${fmtInt(t.human_clicked)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}; human click-to-open ${fmtPct(stats.rates.humanClickToOpen)}`} />
+        <Kpi label="Machine clicks" value={fmtPct(stats.rates.machineClickShare)} hint={`${fmtInt(t.machine_clicked)} of ${fmtInt(t.clicked)} clicks`} />
         <Kpi label={RATE_LABELS.reply} value={fmtPct(stats.rates.reply)} hint={`${fmtInt(t.replied)} replied, ${fmtInt(t.positive_replies)} positive`} />
         <Kpi label="Bounce rate (emails)" value={fmtPct(stats.rates.bounce)} />
         <Kpi label={RATE_LABELS.unsubscribe} value={fmtPct(stats.rates.unsubscribe)} />
@@ -83,17 +86,19 @@ function Figures({ stats }: { stats: Stats }) {
         <h2>People who engaged</h2>
         <SeriesChart title="People who opened, clicked and replied per period" data={data} granularity={stats.granularity} kind="lines" series={[
           { key: "opened", label: "opened", color: "#1c7c4a" },
+          { key: "humanOpened", label: "opened as a person", color: "#0f5132" },
           { key: "clicked", label: "clicked", color: "#a86700" },
+          { key: "humanClicked", label: "clicked as a person", color: "#6b4200" },
           { key: "replied", label: "replied", color: "#6235b5" },
         ]} />
       </div>
       {rows.length ? (
         <div className="table-wrap">
           <table className="data">
-            <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
+            <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Human opened</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Human clicked</th><th scope="col" className="num">Machine clicks</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
             <tbody>
               {rows.map((s) => (
-                <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.delivered)}</td><td className="num">{fmtInt(s.unique_opened)}</td><td className="num">{fmtInt(s.machine_opened)}</td><td className="num">{fmtInt(s.unique_clicked)}</td><td className="num">{fmtInt(s.replied)}</td><td className="num">{fmtInt(s.bounced)}</td><td className="num">{fmtPct(s.rates.open)}</td><td className="num">{fmtPct(s.rates.click)}</td></tr>
+                <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.sent)}</td><td className="num">{fmtInt(s.delivered)}</td><td className="num">{fmtInt(s.unique_opened)}</td><td className="num">{fmtInt(s.machine_opened)}</td><td className="num">{fmtInt(s.human_opened)}</td><td className="num">{fmtInt(s.unique_clicked)}</td><td className="num">{fmtInt(s.human_clicked)}</td><td className="num">{fmtInt(s.machine_clicked)}</td><td className="num">{fmtInt(s.replied)}</td><td className="num">{fmtInt(s.bounced)}</td><td className="num">{fmtPct(s.rates.open)}</td><td className="num">{fmtPct(s.rates.humanOpen)}</td><td className="num">{fmtPct(s.rates.click)}</td><td className="num">{fmtPct(s.rates.humanClick)}</td></tr>
               ))}
             </tbody>
           </table>

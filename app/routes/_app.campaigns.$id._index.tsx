@@ -4,6 +4,7 @@ import { ActionButton } from "../components/ConfirmForm";
 import { Kpi } from "../components/Kpi";
 import { PreflightForm } from "../components/PreflightForm";
 import { LegacyReceipt } from "../components/LegacyReceipt";
+import { LinkTable } from "../components/LinkTable";
 import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
 import { When, Ago } from "../components/Time";
@@ -22,16 +23,16 @@ const campaignId = (params: { id?: string }) => {
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const id = campaignId(params);
-  const [campaign, runs, stepProgress, legacy] = await guarded(request, () => Promise.all([
+  const [campaign, runs, stepProgress, legacy, links] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id }), context.trpc.campaigns.stepProgress({ campaignId: id }),
-    context.trpc.stats.legacyReceipts({ campaignId: id }),
+    context.trpc.stats.legacyReceipts({ campaignId: id }), context.trpc.engagement.links({ campaignId: id }),
   ]));
   // Decided on the server, so the page the browser hydrates says the same ("Schedule" for a start time still ahead).
   const startsLater = campaign.startAt !== null && new Date(campaign.startAt).getTime() > Date.now();
-  return json({ campaign, runs, stepProgress, legacy, startsLater, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
+  return json({ campaign, runs, stepProgress, legacy, links, startsLater, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
 }
 
-const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed"] as const;
+const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed", "not_human_opened", "not_human_clicked"] as const;
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const id = campaignId(params);
@@ -72,7 +73,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function CampaignPage() {
-  const { campaign: c, runs, stepProgress, legacy, startsLater, canEdit, airtable } = useLoaderData<typeof loader>();
+  const { campaign: c, runs, stepProgress, legacy, links, startsLater, canEdit, airtable } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const live = c.currentRun?.status === "SENDING" || c.currentRun?.status === "SCHEDULED";
   useLivePage(live);
@@ -113,6 +114,8 @@ export default function CampaignPage() {
                     <option value="not_opened">Only those mailed who did not open</option>
                     <option value="not_clicked">Only those mailed who did not click</option>
                     <option value="not_mailed">Only those not mailed yet</option>
+                    <option value="not_human_opened">Only those mailed who did not open as a person</option>
+                    <option value="not_human_clicked">Only those mailed who did not click as a person</option>
                   </select>
                 </label>
                 <button type="submit" className="primary">Rerun</button>
@@ -134,7 +137,10 @@ export default function CampaignPage() {
         <Kpi label="Emails sent (lifetime)" value={fmtInt(c.sent)} hint={`to ${fmtInt(c.peopleSent)} people`} />
         <Kpi label="Failed emails" value={fmtInt(c.failed)} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(c.rates.open)} hint={`${fmtInt(c.opened)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.humanOpen} value={fmtPct(c.rates.humanOpen)} hint={`${fmtInt(c.humanOpened)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}, machines left out`} />
         <Kpi label={RATE_LABELS.click} value={fmtPct(c.rates.click)} hint={`${fmtInt(c.clicked)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.humanClick} value={fmtPct(c.rates.humanClick)} hint={`${fmtInt(c.humanClicked)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}, machines left out`} />
+        <Kpi label={RATE_LABELS.humanClickToOpen} value={fmtPct(c.rates.humanClickToOpen)} hint={`${fmtInt(c.humanClicked)} of ${fmtInt(c.humanOpened)} people who opened`} />
         <Kpi label={RATE_LABELS.reply} value={fmtPct(c.rates.reply)} hint={`${fmtInt(c.replied)} replied`} />
       </div>
 
@@ -183,20 +189,22 @@ export default function CampaignPage() {
         {runs.length ? (
           <div className="table-wrap">
             <table className="data">
-              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.click}</th></tr></thead>
+              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>
                     <td><Link to={`/campaigns/${c.id}/runs/${r.runNumber}`}>Run {r.runNumber}</Link></td>
                     <td><StatusBadge status={r.status} /></td>
-                    <td className="small">{r.audience.replace("_", " ")}</td>
+                    <td className="small">{r.audience.replaceAll("_", " ")}</td>
                     <td className="small">{<When value={r.startedAt} />}</td>
                     <td className="small">{<When value={r.completedAt} />}</td>
                     <td className="num">{fmtInt(r.recipients)}</td>
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>
                     <td className="num">{fmtPct(r.rates.open)}</td>
+                    <td className="num">{fmtPct(r.rates.humanOpen)}</td>
                     <td className="num">{fmtPct(r.rates.click)}</td>
+                    <td className="num">{fmtPct(r.rates.humanClick)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -206,6 +214,12 @@ export default function CampaignPage() {
           <div className="empty"><p>No runs yet. {canEdit && c.status === "draft" ? "Start the campaign to create run 1." : ""}</p></div>
         )}
       </div>
+      {links.length ? (
+        <div className="stack">
+          <h2>Links</h2>
+          <LinkTable links={links} caption="Links of every run" />
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -25,7 +25,9 @@ const rows = [
   ["Clicked", (r: Run) => fmtInt(r.clicked), (r: Run) => r.clicked],
   ["Replied", (r: Run) => fmtInt(r.replied), (r: Run) => r.replied],
   [RATE_LABELS.open, (r: Run) => fmtPct(r.rates.open), (r: Run) => r.rates.open ?? 0],
+  [RATE_LABELS.humanOpen, (r: Run) => fmtPct(r.rates.humanOpen), (r: Run) => r.rates.humanOpen ?? 0],
   [RATE_LABELS.click, (r: Run) => fmtPct(r.rates.click), (r: Run) => r.rates.click ?? 0],
+  [RATE_LABELS.humanClick, (r: Run) => fmtPct(r.rates.humanClick), (r: Run) => r.rates.humanClick ?? 0],
   [RATE_LABELS.bounce, (r: Run) => fmtPct(r.rates.bounce), (r: Run) => -(r.rates.bounce ?? 0)],
 ] as const;
 type Run = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["a"]>;

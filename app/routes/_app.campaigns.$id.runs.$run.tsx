@@ -1,42 +1,40 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
+import { LinkTable } from "../components/LinkTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { When } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { ENGAGEMENT_OPTIONS, RECIPIENT_STATUSES, recipientQuery } from "../lib/recipient-filters";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Run ${data?.page.run.runNumber ?? ""} of ${data?.campaign.name ?? ""} · Herald` }];
 
-const statuses = ["pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped"] as const;
-type Status = (typeof statuses)[number];
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const campaignId = Number(params.id);
   const runNumber = Number(params.run);
   const url = new URL(request.url);
-  const status = url.searchParams.get("status");
-  const [campaign, page] = await guarded(request, () => Promise.all([
+  const [campaign, page, links] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.get({ campaignId }),
-    context.trpc.campaigns.recipients({
-      campaignId, runNumber, page: Math.max(1, Number(url.searchParams.get("page")) || 1), pageSize: 50,
-      status: statuses.includes(status as Status) ? (status as Status) : undefined, search: url.searchParams.get("q") || undefined,
-    }),
+    context.trpc.campaigns.recipients({ campaignId, runNumber, page: Math.max(1, Number(url.searchParams.get("page")) || 1), pageSize: 50, ...recipientQuery(url.searchParams) }),
+    context.trpc.engagement.links({ campaignId, runNumber }),
   ]));
   const timeline = await guarded(request, () => context.trpc.campaigns.runTimeline({ campaignId, runNumber, recipientIds: page.recipients.map((x) => x.id) }));
-  return json({ campaign: { id: campaign.id, name: campaign.name, timeZone: campaign.timeZone }, page, timeline });
+  return json({ campaign: { id: campaign.id, name: campaign.name, timeZone: campaign.timeZone }, page, timeline, links });
 }
 
 export default function RunDetail() {
-  const { campaign, page, timeline } = useLoaderData<typeof loader>();
+  const { campaign, page, timeline, links } = useLoaderData<typeof loader>();
   const next = new Map(timeline.next.map((n) => [n.recipientId, n]));
   const run = page.run;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   useLivePage(run.status === "SENDING" || run.status === "SCHEDULED");
   const link = (p: number) => { const n = new URLSearchParams(params); n.set("page", String(p)); return `?${n}`; };
+  const exportQuery = new URLSearchParams([...params].filter(([k]) => k !== "page"));
   return (
     <section className="stack">
       <div className="muted small"><Link to="/campaigns">Campaigns</Link> / <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link></div>
@@ -44,7 +42,7 @@ export default function RunDetail() {
         <h1>Run {run.runNumber} <StatusBadge status={run.status} /></h1>
         {page.byStatus.failed ? <a className="button" href={`/campaigns/${campaign.id}/runs/${run.runNumber}/failed.csv`} download>Export {fmtInt(page.byStatus.failed)} failed as CSV</a> : null}
       </div>
-      <div className="muted small">Audience: {run.audience.replace("_", " ")} · started {<When value={run.startedAt} />} · ended {<When value={run.completedAt} />}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
+      <div className="muted small">Audience: {run.audience.replaceAll("_", " ")} · started {<When value={run.startedAt} />} · ended {<When value={run.completedAt} />}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
         <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
@@ -52,6 +50,9 @@ export default function RunDetail() {
         <Kpi label="Failed emails" value={fmtInt(run.failed)} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(run.rates.open)} hint={`${fmtInt(run.opened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
         <Kpi label={RATE_LABELS.click} value={fmtPct(run.rates.click)} hint={`${fmtInt(run.clicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
+        <Kpi label={RATE_LABELS.humanOpen} value={fmtPct(run.rates.humanOpen)} hint={`${fmtInt(run.humanOpened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}, machines left out`} />
+        <Kpi label={RATE_LABELS.humanClick} value={fmtPct(run.rates.humanClick)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}, machines left out`} />
+        <Kpi label={RATE_LABELS.humanClickToOpen} value={fmtPct(run.rates.humanClickToOpen)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.humanOpened)} people who opened`} />
       </div>
       {["SENDING", "SCHEDULED", "PAUSED"].includes(run.status) ? (
         <p className="card small" data-testid="estimated-finish">
@@ -77,14 +78,19 @@ export default function RunDetail() {
         <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
         <select name="status" defaultValue={params.get("status") ?? ""} aria-label="Filter recipients by status">
           <option value="">All recipients</option>
-          {statuses.map((s) => <option key={s} value={s}>{s} ({fmtInt(page.byStatus[s] ?? 0)})</option>)}
+          {RECIPIENT_STATUSES.map((s) => <option key={s} value={s}>{s} ({fmtInt(page.byStatus[s] ?? 0)})</option>)}
+        </select>
+        <select name="did" defaultValue={params.get("did") ?? ""} aria-label="Filter recipients by what they did">
+          <option value="">Whatever they did</option>
+          {(Object.keys(ENGAGEMENT_OPTIONS) as Array<keyof typeof ENGAGEMENT_OPTIONS>).map((k) => <option key={k} value={k}>{ENGAGEMENT_OPTIONS[k]} ({fmtInt(page.byEngagement[k])})</option>)}
         </select>
         <button type="submit">Filter</button>
+        <a className="button" href={`/campaigns/${campaign.id}/runs/${run.runNumber}/recipients.csv${exportQuery.size ? `?${exportQuery}` : ""}`} download>Export {fmtInt(page.total)} shown as CSV</a>
       </Form>
       {page.recipients.length ? (
         <div className="table-wrap">
           <table className="data" aria-label="Recipients">
-            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Last error</th></tr></thead>
+            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Opened as a person</th><th scope="col">Clicked as a person</th><th scope="col">Opened or clicked (any)</th><th scope="col">Last error</th></tr></thead>
             <tbody>
               {page.recipients.map((r) => (
                 <tr key={r.id}>
@@ -95,8 +101,9 @@ export default function RunDetail() {
                     <div className="muted" data-testid="why-waiting">{next.get(r.id)!.explanation}</div>
                   </> : <span className="muted">–</span>}</td>
                   <td className="small">{<When value={r.firstSentAt} />}</td>
-                  <td className="small">{<When value={r.firstOpenedAt} />}</td>
-                  <td className="small">{<When value={r.firstClickedAt} />}</td>
+                  <td className="small">{<When value={r.humanOpenedAt} />}</td>
+                  <td className="small">{<When value={r.humanClickedAt} />}</td>
+                  <td className="small">{r.firstOpenedAt || r.firstClickedAt ? <><When value={r.firstOpenedAt} />{r.firstClickedAt ? <> · clicked <When value={r.firstClickedAt} /></> : null}</> : "–"}</td>
                   <td className="small">{r.lastError ?? ""}</td>
                 </tr>
               ))}
@@ -104,6 +111,7 @@ export default function RunDetail() {
           </table>
         </div>
       ) : <div className="empty"><p>No recipients match.</p></div>}
+      <LinkTable links={links} caption={`Links of run ${run.runNumber}`} />
       {pages > 1 ? (
         <nav className="pager" aria-label="Pages">
           {page.page > 1 ? <Link to={link(page.page - 1)}>← Previous</Link> : <span />}

@@ -69,7 +69,9 @@ export default function Campaigns() {
                 <th scope="col">Current run</th>
                 <th scope="col" className="num">Emails sent (lifetime)</th>
                 <th scope="col" className="num">{RATE_LABELS.open}</th>
+                <th scope="col" className="num">{RATE_LABELS.humanOpen}</th>
                 <th scope="col" className="num">{RATE_LABELS.click}</th>
+                <th scope="col" className="num">{RATE_LABELS.humanClick}</th>
                 <th scope="col">Last run</th>
               </tr>
             </thead>
@@ -94,7 +96,9 @@ export default function Campaigns() {
                   </td>
                   <td className="num">{fmtInt(c.sent)}</td>
                   <td className="num">{fmtPct(c.rates.open)}</td>
+                  <td className="num" data-testid="human-open-rate">{fmtPct(c.rates.humanOpen)}</td>
                   <td className="num">{fmtPct(c.rates.click)}</td>
+                  <td className="num" data-testid="human-click-rate">{fmtPct(c.rates.humanClick)}</td>
                   <td className="small">{c.lastRunResult ?? <span className="muted">–</span>}</td>
                 </tr>
               ))}

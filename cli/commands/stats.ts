@@ -1,4 +1,6 @@
 import { findCampaignByName } from "../../server/campaigns/campaigns";
+import { getRun } from "../../server/runs/queries";
+import { linkStats } from "../../server/stats/links";
 import { statsSeries } from "../../server/stats/series";
 import { boot } from "../boot";
 import { UsageError, type Command } from "../command";
@@ -10,15 +12,19 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 export const statsCommand: Command = {
   name: "stats",
   summary: "campaign or global statistics for a date range",
-  usage: "herald stats [--campaign NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity day|week|month] [--json]",
-  options: { campaign: { type: "string" }, from: { type: "string" }, to: { type: "string" }, granularity: { type: "string" }, json: { type: "boolean" } },
+  usage: "herald stats [--campaign NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity day|week|month] [--json]\n       herald stats --links --campaign NAME [--run N] [--json]",
+  options: { campaign: { type: "string" }, from: { type: "string" }, to: { type: "string" }, granularity: { type: "string" }, json: { type: "boolean" }, links: { type: "boolean" }, run: { type: "string" } },
   details: [
     "--campaign NAME   one campaign (default: all campaigns)",
     "--from, --to      the range, inclusive (default: the last 30 days)",
     "--granularity     day (default), week (ISO weeks, from Monday) or month",
     "--json            machine-readable output",
+    "--links           every tracked link of the campaign (--run N: of one run), people and machines apart",
+    "Human figures leave out machine opens and clicks (privacy proxies, link scanners); see the README.",
   ],
   async run({ values }) {
+    if (values.links) return printLinks(values);
+    if (values.run) throw new UsageError("--run goes with --links");
     const granularity = (values.granularity as string | undefined) ?? "day";
     if (!["day", "week", "month"].includes(granularity)) throw new UsageError("--granularity must be day, week or month");
     const to = (values.to as string | undefined) ?? isoDay(new Date());
@@ -33,16 +39,49 @@ export const statsCommand: Command = {
         return;
       }
       console.log(`${values.campaign ? `"${values.campaign}"` : "All campaigns"}, ${from} to ${to}, by ${granularity}`);
-      const header = ["period", "sent", "delivered", "people mailed", "opened", "clicked", "replied", "positive", "bounced", "unsub", "open rate (people)", "click rate (people)", "machine opens"];
-      const rows = stats.series.map((s) => [s.period, n.format(s.sent), n.format(s.delivered), n.format(s.people_sent ?? 0), n.format(s.unique_opened), n.format(s.unique_clicked), n.format(s.replied), n.format(s.positive_replies), n.format(s.bounced), n.format(s.unsubscribed), pct(s.rates.open), pct(s.rates.click), n.format(s.machine_opened)]);
-      const t = stats.totals;
-      rows.push(["total", n.format(t.sent), n.format(t.delivered), n.format(t.people_sent ?? 0), n.format(t.unique_opened), n.format(t.unique_clicked), n.format(t.replied), n.format(t.positive_replies), n.format(t.bounced), n.format(t.unsubscribed), pct(stats.rates.open), pct(stats.rates.click), n.format(t.machine_opened)]);
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-      console.log(line(header));
-      for (const r of rows) console.log(line(r));
+      const header = ["period", "sent", "delivered", "people mailed", "opened", "clicked", "replied", "positive", "bounced", "unsub", "human opened", "human clicked",
+        "open rate (people)", "human open rate (people)", "click rate (people)", "human click rate (people)", "human click-to-open (people)", "machine opens", "machine clicks"];
+      type Row = (typeof stats.series)[number];
+      const cells = (label: string, s: Omit<Row, "period">) => [label, n.format(s.sent), n.format(s.delivered), n.format(s.people_sent ?? 0), n.format(s.unique_opened), n.format(s.unique_clicked),
+        n.format(s.replied), n.format(s.positive_replies), n.format(s.bounced), n.format(s.unsubscribed), n.format(s.human_opened), n.format(s.human_clicked), pct(s.rates.open), pct(s.rates.humanOpen), pct(s.rates.click), pct(s.rates.humanClick), pct(s.rates.humanClickToOpen),
+        n.format(s.machine_opened), n.format(s.machine_clicked)];
+      const rows = stats.series.map((s) => cells(s.period, s));
+      rows.push(cells("total", { ...stats.totals, rates: stats.rates }));
+      printTable(header, rows);
     } finally {
       await app.shutdown();
     }
   },
 };
+
+function printTable(header: string[], rows: string[][]) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+async function printLinks(values: Record<string, unknown>) {
+  if (!values.campaign) throw new UsageError("--links needs --campaign NAME");
+  const runNumber = values.run === undefined ? undefined : Number(values.run);
+  if (runNumber !== undefined && (!Number.isInteger(runNumber) || runNumber < 1)) throw new UsageError("--run must be a run number like 2");
+  const app = await boot();
+  try {
+    const campaign = await findCampaignByName(app.services.db, values.campaign as string);
+    const runId = runNumber ? (await getRun(app.services.db, campaign.id, runNumber)).id : undefined;
+    const links = await linkStats(app.services.db, { campaignId: campaign.id, runId });
+    if (values.json) {
+      console.log(JSON.stringify(links, null, 2));
+      return;
+    }
+    console.log(`Links of "${values.campaign}"${runNumber ? `, run ${runNumber}` : ", every run"}: people who clicked as a person, and machine clicks (link scanners) apart`);
+    if (!links.length) {
+      console.log("No tracked links.");
+      return;
+    }
+    printTable(["link", "people (human)", "human clicks", "machine clicks", "people (machine only)", "why machine"],
+      links.map((l) => [l.decoy ? "(hidden decoy link)" : l.link, n.format(l.humanPeople), n.format(l.humanClicks), n.format(l.machineClicks), n.format(l.machinePeople), l.reasons.map((r) => `${r.reason} ${r.clicks}`).join(", ") || "–"]));
+  } finally {
+    await app.shutdown();
+  }
+}

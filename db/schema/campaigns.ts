@@ -13,7 +13,7 @@ export const campaignStatus = pgEnum("campaign_status", [
 ]);
 export const statusSource = pgEnum("status_source", ["app", "airtable", "cli", "job"]);
 export const runStatus = pgEnum("run_status", ["PENDING", "SCHEDULED", "SENDING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED"]);
-export const runAudience = pgEnum("run_audience", ["everyone", "failed", "not_opened", "not_clicked", "not_mailed"]);
+export const runAudience = pgEnum("run_audience", ["everyone", "failed", "not_opened", "not_clicked", "not_mailed", "not_human_opened", "not_human_clicked"]);
 
 export const campaigns = pgTable(
   "campaigns",

@@ -10,7 +10,10 @@ export const count = (name: string) => integer(name).notNull().default(0);
 
 /**
  * The counters a run and a campaign both keep. Opened and clicked count unique
- * recipients; totals come from the event log.
+ * recipients; totals come from the event log. Opened and clicked are the raw
+ * figures (every click, opens apart from known machine opens, a click implies
+ * an open); humanOpened and humanClicked leave out machine opens and clicks
+ * (docs/decisions/020).
  */
 export const deliveryCounters = () => ({
   recipients: count("recipients"),
@@ -24,6 +27,8 @@ export const deliveryCounters = () => ({
   complained: count("complained"),
   unsubscribed: count("unsubscribed"),
   positiveReplies: count("positive_replies"),
+  humanOpened: count("human_opened"),
+  humanClicked: count("human_clicked"),
 });
 
 /**
@@ -52,4 +57,8 @@ export const dailyCounters = () => ({
   replied: count("replied"),
   unsubscribed: count("unsubscribed"),
   positiveReplies: count("positive_replies"),
+  /** Click events judged a machine's; human_opened / human_clicked: people whose first human open / click fell that day. */
+  machineClicked: count("machine_clicked"),
+  humanOpened: count("human_opened"),
+  humanClicked: count("human_clicked"),
 });

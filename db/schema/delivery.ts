@@ -34,6 +34,9 @@ export const runRecipients = pgTable(
     firstSentAt: ts("first_sent_at"),
     firstOpenedAt: ts("first_opened_at"),
     firstClickedAt: ts("first_clicked_at"),
+    /** First open or click by a person (machine opens and clicks left out): the per-person engagement filters. */
+    humanOpenedAt: ts("human_opened_at"),
+    humanClickedAt: ts("human_clicked_at"),
     repliedAt: ts("replied_at"),
     bouncedAt: ts("bounced_at"),
     lastError: text("last_error"),
@@ -133,6 +136,8 @@ export const emailEvents = pgTable(
     // Only what the application reads by: a recipient's events (timeline, unsubscribe check). Partial: aggregate
     // events (legacy imports) have no recipient. No time index: monthly partitions prune by time. Dashboards read the rollups.
     index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
+    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends.
+    index("email_events_clicks_idx").on(t.campaignId, t.runId).where(sql`type = 'clicked'`),
   ],
 );
 

@@ -121,7 +121,7 @@ async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudien
   const run = await materializeRun(tx, campaign, { audience, sourceRunId: campaign.currentRunId, startAt });
   await snapshotRunSteps(tx, campaign.id, run.runId);
   if (run.recipients === 0) {
-    const who = { everyone: "the audience lists have no active, unsuppressed leads", failed: "no recipient of the last run failed", not_opened: "every recipient of the last run opened it", not_clicked: "every recipient of the last run clicked", not_mailed: "every recipient of the last run was mailed" }[audience];
+    const who = { everyone: "the audience lists have no active, unsuppressed leads", failed: "no recipient of the last run failed", not_opened: "every recipient of the last run opened it", not_clicked: "every recipient of the last run clicked", not_mailed: "every recipient of the last run was mailed", not_human_opened: "every recipient of the last run opened it as a person", not_human_clicked: "every recipient of the last run clicked as a person" }[audience];
     throw new ValidationFailed(`Nobody to send to: ${who}.`);
   }
   const n = new Intl.NumberFormat("en-US");

@@ -44,6 +44,8 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
         unsubscribed: campaigns.unsubscribed,
         peopleSent: campaigns.peopleSent,
         peopleBounced: campaigns.peopleBounced,
+        humanOpened: campaigns.humanOpened,
+        humanClicked: campaigns.humanClicked,
         lastRunAt: campaigns.lastRunAt,
         lastRunResult: campaigns.lastRunResult,
         archivedAt: campaigns.archivedAt,

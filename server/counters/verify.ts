@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { checkLegacyStore, LEGACY_RUNS, type LegacyStoreCheck } from "../stats/legacy/verify";
 
-export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed", "positive_replies", "people_sent", "people_bounced"] as const;
+export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed", "positive_replies", "people_sent", "people_bounced", "human_opened", "human_clicked"] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 export interface Drift {
@@ -22,7 +22,8 @@ export interface Drift {
  * What every counter should be, recomputed from the event log (and the run's
  * recipients): sent, delivered, failed, bounced and complained count events;
  * opened (by a person: machine opens excluded, a click implies an open),
- * clicked, replied and unsubscribed count distinct recipients.
+ * clicked, replied and unsubscribed count distinct recipients; human_opened
+ * and human_clicked the same, leaving out machine opens and clicks.
  */
 const ACTUAL_RUNS = sql`
   with ev as (
@@ -38,7 +39,9 @@ const ACTUAL_RUNS = sql`
       count(distinct recipient_id) filter (where type = 'clicked') + coalesce(sum((data->>'clicked')::int) filter (where type = 'daily_totals'), 0) as clicked,
       count(distinct recipient_id) filter (where type = 'replied') + coalesce(sum((data->>'replied')::int) filter (where type = 'daily_totals'), 0) as replied,
       count(distinct recipient_id) filter (where type = 'unsubscribed') as unsubscribed,
-      count(distinct recipient_id) filter (where type = 'replied' and data->>'positive' = 'true') as positive_replies
+      count(distinct recipient_id) filter (where type = 'replied' and data->>'positive' = 'true') as positive_replies,
+      count(distinct recipient_id) filter (where type in ('opened', 'clicked') and not machine) as human_opened,
+      count(distinct recipient_id) filter (where type = 'clicked' and not machine) as human_clicked
     from email_events group by campaign_id, run_id
   ), rc as (
     -- people_sent / people_bounced: the base of every rate (server/stats/rates.ts).
@@ -51,7 +54,8 @@ const ACTUAL_RUNS = sql`
     coalesce(ev.failed, 0)::int as failed, coalesce(ev.opened, 0)::int as opened, coalesce(ev.clicked, 0)::int as clicked,
     coalesce(ev.replied, 0)::int as replied, coalesce(ev.bounced, 0)::int as bounced, coalesce(ev.complained, 0)::int as complained,
     coalesce(ev.unsubscribed, 0)::int as unsubscribed, coalesce(ev.positive_replies, 0)::int as positive_replies,
-    coalesce(rc.people_sent, 0)::int as people_sent, coalesce(rc.people_bounced, 0)::int as people_bounced
+    coalesce(rc.people_sent, 0)::int as people_sent, coalesce(rc.people_bounced, 0)::int as people_bounced,
+    coalesce(ev.human_opened, 0)::int as human_opened, coalesce(ev.human_clicked, 0)::int as human_clicked
   from campaign_runs r
   left join ev on ev.campaign_id = r.campaign_id and ev.run_id = r.id
   left join rc on rc.campaign_id = r.campaign_id and rc.run_id = r.id

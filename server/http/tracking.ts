@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import type { Services } from "../services";
 import { createHitWriter } from "../tracking/hits";
 import { verifyClick } from "../tracking/links";
-import { isMachineOpen, MACHINE_OPEN_WINDOW_MS } from "../tracking/machine";
+import { requestReasons } from "../tracking/machine";
 import { verifyToken } from "../tracking/tokens";
 
 /**
@@ -18,7 +18,7 @@ const atMost = (ms: number, work: Promise<unknown>) => {
 
 const GIF = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
 
-/** /o/<token>.gif (open pixel) and /c/<token> (click redirect), answered fast and recorded as events. */
+/** /o/<token>.gif (open pixel) and /c/<token> (click redirect), answered fast and recorded as events (GET and HEAD alike). */
 export function trackingRoutes(services: Services): Router {
   const router = express.Router();
   const hits = createHitWriter(services.db);
@@ -34,7 +34,7 @@ export function trackingRoutes(services: Services): Router {
       const userAgent = req.get("user-agent");
       await atMost(RECORD_WAIT_MS, hits.record({
         campaignId: claims.campaignId, scheduledEmailId: claims.scheduledEmailId, type: "opened",
-        machine: isMachineOpen(userAgent, null), machineWithinMs: MACHINE_OPEN_WINDOW_MS, userAgent, ip: req.ip,
+        reasons: requestReasons("opened", { method: req.method, userAgent, ip: req.ip }), userAgent, ip: req.ip,
       }).catch((error) => services.log.error("could not record an open", { error: String(error) })));
     }
     // A forged pixel still gets a pixel: an image error would tell nothing useful to anyone.
@@ -47,9 +47,11 @@ export function trackingRoutes(services: Services): Router {
       res.status(400).type("text").send("This link is not valid. Open the link from the email itself.");
       return;
     }
+    const userAgent = req.get("user-agent");
+    // Judged, recorded and counted apart when a machine's, but always redirected: a scanner must not break the link.
     await atMost(RECORD_WAIT_MS, hits.record({
-      campaignId: click.campaignId, scheduledEmailId: click.scheduledEmailId, type: "clicked", data: { link: click.url },
-      userAgent: req.get("user-agent"), ip: req.ip,
+      campaignId: click.campaignId, scheduledEmailId: click.scheduledEmailId, type: "clicked", data: click.decoy ? { link: click.url, decoy: true } : { link: click.url },
+      reasons: requestReasons("clicked", { method: req.method, userAgent, ip: req.ip, decoy: click.decoy }), userAgent, ip: req.ip,
     }).catch((error) => services.log.error("could not record a click", { error: String(error) })));
     res.redirect(302, click.url);
   }

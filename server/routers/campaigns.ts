@@ -5,6 +5,7 @@ import { transitionCampaign } from "../campaigns/lifecycle";
 import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { preflight } from "../campaigns/preflight";
 import { campaignSettingsInput } from "../campaigns/schema";
+import { RUN_AUDIENCES } from "../runs/audience";
 import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
 import { runTimeline } from "../runs/waiting";
 import { providerStatus } from "../sending/health";
@@ -14,7 +15,7 @@ import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
 const runNumber = z.object({ runNumber: z.number().int().positive() });
 const version = z.object({ expectedVersion: z.number().int().optional() });
-const audienceEnum = z.enum(["everyone", "failed", "not_opened", "not_clicked", "not_mailed"]);
+const audienceEnum = z.enum(RUN_AUDIENCES);
 
 export const campaignsRouter = router({
   list: authedProcedure.input(campaignListInput).query(({ ctx, input }) => listCampaigns(ctx.services.db, input)),

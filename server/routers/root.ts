@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "../trpc/init";
 import { leadsRouter, listsRouter, suppressionsRouter } from "./audience";
 import { authRouter } from "./auth";
 import { campaignsRouter } from "./campaigns";
+import { engagementRouter } from "./engagement";
 import { statsRouter } from "./stats";
 import { syncRouter } from "./sync";
 import { outboxRouter, sendersRouter, templatesRouter } from "./templates";
@@ -11,6 +12,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   campaigns: campaignsRouter,
+  engagement: engagementRouter,
   leads: leadsRouter,
   lists: listsRouter,
   templates: templatesRouter,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 
-export type RunAudience = "everyone" | "failed" | "not_opened" | "not_clicked" | "not_mailed";
+export const RUN_AUDIENCES = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed", "not_human_opened", "not_human_clicked"] as const;
+export type RunAudience = (typeof RUN_AUDIENCES)[number];
 
 /** Who each rerun choice means, in plain words (the pre-flight and the refusal say it). */
 export const AUDIENCE_LABELS: Record<RunAudience, string> = {
@@ -9,6 +10,9 @@ export const AUDIENCE_LABELS: Record<RunAudience, string> = {
   not_opened: "only those mailed who did not open",
   not_clicked: "only those mailed who did not click",
   not_mailed: "only those not mailed yet",
+  // Machine opens and clicks (privacy proxies, link scanners) do not count: docs/decisions/020.
+  not_human_opened: "only those mailed who did not open as a person",
+  not_human_clicked: "only those mailed who did not click as a person",
 };
 
 /**
@@ -25,6 +29,8 @@ export function audienceCondition(campaignId: number, audience: RunAudience, sou
     not_opened: sql`p.first_sent_at is not null and p.first_opened_at is null`,
     not_clicked: sql`p.first_sent_at is not null and p.first_clicked_at is null`,
     not_mailed: sql`p.first_sent_at is null`,
+    not_human_opened: sql`p.first_sent_at is not null and p.human_opened_at is null`,
+    not_human_clicked: sql`p.first_sent_at is not null and p.human_clicked_at is null`,
   }[audience];
   return sql`l.id in (select p.lead_id from run_recipients p where p.campaign_id = ${campaignId} and p.run_id = ${sourceRunId} and ${which})`;
 }

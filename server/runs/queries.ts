@@ -1,9 +1,10 @@
-import { csvCell } from "../lib/csv";
-import { and, asc, count, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
-import { campaignRuns, outboxMessages, recipientStatus, runRecipients, scheduledEmails } from "../../db/schema";
+import { csvCell } from "../lib/csv";
+import { campaignRuns, outboxMessages, runRecipients, scheduledEmails } from "../../db/schema";
 import { NotFound } from "../errors";
+import { engagementCounts, recipientFilters, recipientsWhere } from "./engagement";
 import { ratesOf } from "../stats/rates";
 
 export async function listRuns(db: Executor, campaignId: number) {
@@ -22,11 +23,9 @@ export async function getRun(db: Executor, campaignId: number, runNumber: number
   return { ...run, rates: ratesOf(run), emails: Object.fromEntries(emails.map((e) => [e.status, e.n])) as Record<string, number> };
 }
 
-export const recipientsInput = z.object({
+export const recipientsInput = recipientFilters.extend({
   campaignId: z.number().int().positive(),
   runNumber: z.number().int().positive(),
-  status: z.enum(recipientStatus.enumValues).optional(),
-  search: z.string().trim().max(200).optional(),
   page: z.number().int().min(1).default(1),
   pageSize: z.number().int().min(1).max(500).default(50),
 });
@@ -34,16 +33,14 @@ export const recipientsInput = z.object({
 export async function runRecipientsPage(db: Executor, input: z.input<typeof recipientsInput>) {
   const q = recipientsInput.parse(input);
   const run = await getRun(db, q.campaignId, q.runNumber);
-  const filters: SQL[] = [eq(runRecipients.campaignId, q.campaignId), eq(runRecipients.runId, run.id)];
-  if (q.status) filters.push(eq(runRecipients.status, q.status));
-  if (q.search) filters.push(ilike(runRecipients.email, `%${q.search.replace(/[%_\\]/g, "\\$&")}%`));
-  const where = and(...filters);
-  const [rows, [total], byStatus] = await Promise.all([
+  const where = recipientsWhere(q.campaignId, run.id, q);
+  const [rows, [total], byStatus, byEngagement] = await Promise.all([
     db.select().from(runRecipients).where(where).orderBy(asc(runRecipients.email)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
     db.select({ n: count() }).from(runRecipients).where(where),
     db.select({ status: runRecipients.status, n: count() }).from(runRecipients).where(and(eq(runRecipients.campaignId, q.campaignId), eq(runRecipients.runId, run.id))).groupBy(runRecipients.status),
+    engagementCounts(db, q.campaignId, run.id),
   ]);
-  return { run, total: total?.n ?? 0, page: q.page, pageSize: q.pageSize, byStatus: Object.fromEntries(byStatus.map((b) => [b.status, b.n])) as Record<string, number>, recipients: rows };
+  return { run, total: total?.n ?? 0, page: q.page, pageSize: q.pageSize, byStatus: Object.fromEntries(byStatus.map((b) => [b.status, b.n])) as Record<string, number>, byEngagement, recipients: rows };
 }
 
 

@@ -12,6 +12,12 @@
  *
  * The only per-email figure is the delivery rate (emails delivered over
  * emails sent), labelled so wherever it is shown.
+ *
+ * Human rates leave out machine opens and clicks (privacy proxies, link
+ * scanners: server/tracking/machine.ts): people who opened or clicked as a
+ * person over the same people reached; human click-to-open is people who
+ * clicked as a person over people who opened as one. Totals without people
+ * (legacy imports) cannot tell people from machines: no human rates.
  */
 export interface CounterSet {
   sent: number;
@@ -28,6 +34,11 @@ export interface CounterSet {
   people_sent?: number;
   peopleBounced?: number;
   people_bounced?: number;
+  /** People who opened (a click implies it) or clicked as a person, machine opens and clicks left out. */
+  humanOpened?: number;
+  human_opened?: number;
+  humanClicked?: number;
+  human_clicked?: number;
 }
 
 export interface Rates {
@@ -40,6 +51,11 @@ export interface Rates {
   bounce: number | null;
   complaint: number | null;
   unsubscribe: number | null;
+  /** People who opened / clicked as a person over people reached; null without people (legacy totals). */
+  humanOpen: number | null;
+  humanClick: number | null;
+  /** People who clicked as a person over people who opened as one. */
+  humanClickToOpen: number | null;
   /** The base the engagement rates divide by, and what it counts. */
   base: { count: number; of: "people reached" | "emails sent" };
 }
@@ -58,6 +74,8 @@ export function ratesOf(c: CounterSet): Rates {
   const base = peopleReached(c);
   const people = Number(c.peopleSent ?? c.people_sent ?? 0);
   const bouncedPeople = Number(c.peopleBounced ?? c.people_bounced ?? 0);
+  const humanOpened = Number(c.humanOpened ?? c.human_opened ?? 0);
+  const humanClicked = Number(c.humanClicked ?? c.human_clicked ?? 0);
   return {
     delivery: c.delivered > 0 ? ratio(c.delivered, c.sent) : null, // nothing reported (e.g. the outbox) is not 0 %
     open: ratio(c.opened, base.count),
@@ -67,6 +85,9 @@ export function ratesOf(c: CounterSet): Rates {
     bounce: base.of === "people reached" ? ratio(bouncedPeople, people) : ratio(c.bounced, c.sent),
     complaint: ratio(c.complained, base.count),
     unsubscribe: ratio(c.unsubscribed, base.count),
+    humanOpen: base.of === "people reached" ? ratio(humanOpened, base.count) : null,
+    humanClick: base.of === "people reached" ? ratio(humanClicked, base.count) : null,
+    humanClickToOpen: base.of === "people reached" ? ratio(humanClicked, humanOpened) : null,
     base,
   };
 }

@@ -13,14 +13,15 @@ export const statsInput = z.object({
 });
 export type StatsInput = z.input<typeof statsInput>;
 
-const COLUMNS = ["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies"] as const;
+const COLUMNS = ["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies", "machine_clicked", "human_opened", "human_clicked"] as const;
 type Column = (typeof COLUMNS)[number];
 export type Totals = Record<Column, number> & { people_sent?: number };
 
 /**
  * Rates over a period, by the one definition in rates.ts: people who first
- * opened (clicked) in the period over people first mailed in it. Machine
- * opens are reported apart. Daily figures do not keep which people bounced,
+ * opened (clicked) in the period over people first mailed in it; human rates
+ * count people whose first open (click) as a person fell in the period.
+ * Machine opens and clicks are reported apart, as shares of all opens and clicks. Daily figures do not keep which people bounced,
  * so a period's bounce rate is per email (and labelled so).
  */
 export function periodRates(t: Totals) {
@@ -29,6 +30,7 @@ export function periodRates(t: Totals) {
     ...r,
     bounce: t.sent > 0 ? t.bounced / t.sent : null,
     machineOpenShare: t.opened > 0 ? t.machine_opened / t.opened : null,
+    machineClickShare: t.clicked > 0 ? t.machine_clicked / t.clicked : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import type { Database, Executor } from "../../db/client";
+import { BURST_WINDOW_MS } from "./machine";
 
 type Queued = {
   campaign_id: number;
@@ -12,51 +13,74 @@ type Queued = {
 
 const day = (ts: string) => new Date(ts).toISOString().slice(0, 10);
 const COUNTED = ["delivered", "delivery_delayed", "failed", "bounced", "complained"] as const;
+/**
+ * A click waits this long before it is folded: a later click of the same
+ * email on another link within the burst window turns it into a machine's
+ * (flagLateBursts below), and it must not have been counted as a person's by then.
+ */
+export const CLICK_HOLD_MS = BURST_WINDOW_MS + 1_000;
 
 /**
  * Folds queued per-hit events into recipients, daily stats and the run's and
  * campaign's counters, with a handful of set-based statements per batch of up
  * to `limit` events. Runs in graphile-worker's "fold" queue, one at a time, so
- * "first open" is decided once. Returns how many events it folded.
+ * "first open" is decided once. Clicks younger than CLICK_HOLD_MS wait for the
+ * next fold. Returns how many events it folded.
  */
-export async function foldEvents(db: Database, limit = 5000): Promise<number> {
+export async function foldEvents(db: Database, limit = 5000, options: { now?: Date } = {}): Promise<number> {
+  // `now` lets a caller fold as of a later moment (tests: once the burst window has passed).
+  const now = (options.now ?? null)?.toISOString() ?? null;
   return db.transaction(async (tx) => {
     const batch = await tx.execute<Queued>(sql`
-      delete from event_folds where id in (select id from event_folds order by id limit ${limit} for update skip locked)
+      delete from event_folds where id in (
+        select id from event_folds where not (type = 'clicked' and occurred_at > coalesce(${now}::timestamptz, now()) - make_interval(secs => ${CLICK_HOLD_MS / 1000}))
+        order by id limit ${limit} for update skip locked)
       returning campaign_id, run_id, recipient_id, type, machine, occurred_at`);
     if (!batch.length) return 0;
+    await flagLateBursts(tx, batch);
 
-    // Per recipient: first human open (a click implies one), first click, hard bounce, complaint.
-    const perRecipient = new Map<string, { campaign_id: number; run_id: number; recipient_id: number; opened_at: string | null; clicked_at: string | null; bounced_at: string | null; complained: boolean }>();
+    // Per recipient: first open not known as a machine's (any click implies one), first click, the same by a
+    // person only (machine opens and clicks left out), hard bounce, complaint.
+    type Firsts = { campaign_id: number; run_id: number; recipient_id: number; opened_at: string | null; clicked_at: string | null; human_opened_at: string | null; human_clicked_at: string | null; bounced_at: string | null; complained: boolean };
+    const perRecipient = new Map<string, Firsts>();
     for (const e of batch) {
       const key = `${e.campaign_id}:${e.recipient_id}`;
-      const r = perRecipient.get(key) ?? { campaign_id: e.campaign_id, run_id: e.run_id, recipient_id: e.recipient_id, opened_at: null, clicked_at: null, bounced_at: null, complained: false };
+      const r = perRecipient.get(key) ?? { campaign_id: e.campaign_id, run_id: e.run_id, recipient_id: e.recipient_id, opened_at: null, clicked_at: null, human_opened_at: null, human_clicked_at: null, bounced_at: null, complained: false };
       const earliest = (a: string | null) => (a === null || e.occurred_at < a ? e.occurred_at : a);
       if ((e.type === "opened" && !e.machine) || e.type === "clicked") r.opened_at = earliest(r.opened_at);
       if (e.type === "clicked") r.clicked_at = earliest(r.clicked_at);
+      if ((e.type === "opened" || e.type === "clicked") && !e.machine) r.human_opened_at = earliest(r.human_opened_at);
+      if (e.type === "clicked" && !e.machine) r.human_clicked_at = earliest(r.human_clicked_at);
       if (e.type === "bounced") r.bounced_at = earliest(r.bounced_at);
       if (e.type === "complained") r.complained = true;
       perRecipient.set(key, r);
     }
-    const firsts = await tx.execute<{ campaign_id: number; run_id: number; opened_at: string | null; clicked_at: string | null; new_open: boolean; new_click: boolean }>(sql`
+    const firsts = await tx.execute<{
+      campaign_id: number; run_id: number; opened_at: string | null; clicked_at: string | null; human_opened_at: string | null; human_clicked_at: string | null;
+      new_open: boolean; new_click: boolean; new_human_open: boolean; new_human_click: boolean;
+    }>(sql`
       with b as (
         select * from jsonb_to_recordset(${JSON.stringify([...perRecipient.values()])}::jsonb)
-          as b(campaign_id bigint, run_id bigint, recipient_id bigint, opened_at timestamptz, clicked_at timestamptz, bounced_at timestamptz, complained boolean)
+          as b(campaign_id bigint, run_id bigint, recipient_id bigint, opened_at timestamptz, clicked_at timestamptz, human_opened_at timestamptz, human_clicked_at timestamptz, bounced_at timestamptz, complained boolean)
       ), old as (
-        select r.campaign_id, r.id, r.first_opened_at, r.first_clicked_at from run_recipients r join b on r.campaign_id = b.campaign_id and r.id = b.recipient_id
+        select r.campaign_id, r.id, r.first_opened_at, r.first_clicked_at, r.human_opened_at, r.human_clicked_at from run_recipients r join b on r.campaign_id = b.campaign_id and r.id = b.recipient_id
       ), upd as (
         update run_recipients r set
           first_opened_at = coalesce(r.first_opened_at, b.opened_at),
           first_clicked_at = coalesce(r.first_clicked_at, b.clicked_at),
+          human_opened_at = coalesce(r.human_opened_at, b.human_opened_at),
+          human_clicked_at = coalesce(r.human_clicked_at, b.human_clicked_at),
           bounced_at = coalesce(r.bounced_at, b.bounced_at),
           status = case when b.complained then 'complained'::recipient_status when b.bounced_at is not null then 'bounced'::recipient_status else r.status end,
           updated_at = now()
         from b where r.campaign_id = b.campaign_id and r.id = b.recipient_id
         returning r.campaign_id, r.id
       )
-      select b.campaign_id, b.run_id, b.opened_at, b.clicked_at,
+      select b.campaign_id, b.run_id, b.opened_at, b.clicked_at, b.human_opened_at, b.human_clicked_at,
              (o.first_opened_at is null and b.opened_at is not null) as new_open,
-             (o.first_clicked_at is null and b.clicked_at is not null) as new_click
+             (o.first_clicked_at is null and b.clicked_at is not null) as new_click,
+             (o.human_opened_at is null and b.human_opened_at is not null) as new_human_open,
+             (o.human_clicked_at is null and b.human_clicked_at is not null) as new_human_click
       from upd u join old o on o.campaign_id = u.campaign_id and o.id = u.id join b on b.campaign_id = u.campaign_id and b.recipient_id = u.id`);
 
     // Daily stats per (campaign, run, day of the event), and counter deltas per run.
@@ -81,21 +105,24 @@ export async function foldEvents(db: Database, limit = 5000): Promise<number> {
         if (e.machine) bump(stats, sk, initStat, "machine_opened");
       } else if (e.type === "clicked") {
         bump(stats, sk, initStat, "clicked");
+        if (e.machine) bump(stats, sk, initStat, "machine_clicked");
       }
     }
     for (const f of firsts) {
       const initRun = () => ({ campaign_id: f.campaign_id, run_id: f.run_id }) as Stat;
-      if (f.new_open) {
-        bump(runs, `${f.campaign_id}:${f.run_id}`, initRun, "opened");
-        bump(stats, `${f.campaign_id}:${f.run_id}:${day(f.opened_at!)}`, () => ({ campaign_id: f.campaign_id, run_id: f.run_id, day: day(f.opened_at!) }) as Stat & { day: string }, "unique_opened");
-      }
-      if (f.new_click) {
-        bump(runs, `${f.campaign_id}:${f.run_id}`, initRun, "clicked");
-        bump(stats, `${f.campaign_id}:${f.run_id}:${day(f.clicked_at!)}`, () => ({ campaign_id: f.campaign_id, run_id: f.run_id, day: day(f.clicked_at!) }) as Stat & { day: string }, "unique_clicked");
-      }
+      // A person's first of each kind: the run's counter, and the daily people count on the day it happened.
+      const firstOf = (isNew: boolean, at: string | null, counter: string, daily: string) => {
+        if (!isNew) return;
+        bump(runs, `${f.campaign_id}:${f.run_id}`, initRun, counter);
+        bump(stats, `${f.campaign_id}:${f.run_id}:${day(at!)}`, () => ({ campaign_id: f.campaign_id, run_id: f.run_id, day: day(at!) }) as Stat & { day: string }, daily);
+      };
+      firstOf(f.new_open, f.opened_at, "opened", "unique_opened");
+      firstOf(f.new_click, f.clicked_at, "clicked", "unique_clicked");
+      firstOf(f.new_human_open, f.human_opened_at, "human_opened", "human_opened");
+      firstOf(f.new_human_click, f.human_clicked_at, "human_clicked", "human_clicked");
     }
 
-    const statCols = ["delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked"];
+    const statCols = ["delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "machine_clicked", "human_opened", "human_clicked"];
     await tx.execute(sql`
       insert into campaign_daily_stats (campaign_id, run_id, day, ${sql.raw(statCols.join(", "))})
       select campaign_id, run_id, day, ${sql.raw(statCols.map((c) => `coalesce(${c}, 0)`).join(", "))}
@@ -104,7 +131,7 @@ export async function foldEvents(db: Database, limit = 5000): Promise<number> {
       on conflict (campaign_id, run_id, day) do update set
         ${sql.raw(statCols.map((c) => `${c} = campaign_daily_stats.${c} + excluded.${c}`).join(", "))}, updated_at = now()`);
 
-    const counterCols = ["delivered", "failed", "bounced", "complained", "opened", "clicked"];
+    const counterCols = ["delivered", "failed", "bounced", "complained", "opened", "clicked", "human_opened", "human_clicked"];
     const deltas = JSON.stringify([...runs.values()]);
     const cols = sql.raw(counterCols.map((c) => `${c} int`).join(", "));
     await tx.execute(sql`
@@ -120,4 +147,46 @@ export async function foldEvents(db: Database, limit = 5000): Promise<number> {
       where c.id = d.campaign_id`);
     return batch.length;
   });
+}
+
+const iso = (ts: string | Date) => new Date(ts).toISOString();
+
+/**
+ * The last word on bursts, once every click of the window is committed: two
+ * clicks of one email on different links, recorded by batches that ran at the
+ * same moment (another process, or two group commits in flight), could not
+ * see each other when they were judged. Each click about to be counted is
+ * checked against the log again; a burst found now is flagged on the event
+ * (reason "burst") and folded as a machine's.
+ */
+async function flagLateBursts(tx: Executor, batch: Queued[]) {
+  const clicks = batch.filter((e) => e.type === "clicked" && !e.machine).map((e) => ({ campaign_id: e.campaign_id, recipient_id: e.recipient_id, occurred_at: iso(e.occurred_at) }));
+  if (!clicks.length) return;
+  const times = clicks.map((c) => Date.parse(c.occurred_at));
+  const from = new Date(Math.min(...times) - BURST_WINDOW_MS).toISOString();
+  const to = new Date(Math.max(...times) + BURST_WINDOW_MS).toISOString();
+  const window = sql.raw(`make_interval(secs => ${BURST_WINDOW_MS / 1000})`);
+  const flagged = await tx.execute<{ campaign_id: number; recipient_id: number; occurred_at: string }>(sql`
+    with c as (
+      select * from jsonb_to_recordset(${JSON.stringify(clicks)}::jsonb) as c(campaign_id bigint, recipient_id bigint, occurred_at timestamptz)
+    ), burst as (
+      select p.campaign_id, p.id, p.occurred_at from c
+      cross join lateral (
+        select p.campaign_id, p.id, p.occurred_at, p.scheduled_email_id, p.data->>'link' as link from email_events p
+        where p.campaign_id = c.campaign_id and p.recipient_id = c.recipient_id and p.type = 'clicked' and not p.machine
+          and p.occurred_at = c.occurred_at and p.occurred_at between ${from}::timestamptz and ${to}::timestamptz
+      ) p
+      where exists (
+        select 1 from email_events o
+        where o.campaign_id = c.campaign_id and o.recipient_id = c.recipient_id and o.type = 'clicked' and o.scheduled_email_id = p.scheduled_email_id
+          and o.data->>'link' is distinct from p.link and o.occurred_at between p.occurred_at - ${window} and p.occurred_at + ${window}
+          and o.occurred_at between ${from}::timestamptz - ${window} and ${to}::timestamptz + ${window})
+    )
+    update email_events e set machine = true, data = e.data || jsonb_build_object('machineReasons', coalesce(e.data->'machineReasons', '[]'::jsonb) || '["burst"]'::jsonb)
+    from burst b where e.campaign_id = b.campaign_id and e.id = b.id and e.occurred_at = b.occurred_at
+      and e.occurred_at between ${from}::timestamptz and ${to}::timestamptz
+    returning e.campaign_id, e.recipient_id, e.occurred_at`);
+  if (!flagged.length) return;
+  const late = new Set(flagged.map((f) => `${f.campaign_id}:${f.recipient_id}:${iso(f.occurred_at)}`));
+  for (const e of batch) if (e.type === "clicked" && late.has(`${e.campaign_id}:${e.recipient_id}:${iso(e.occurred_at)}`)) e.machine = true;
 }

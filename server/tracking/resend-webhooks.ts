@@ -3,6 +3,7 @@ import { Resend } from "resend";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { recordHit, type HitType } from "./hits";
+import { MACHINE_CLICK_WINDOW_MS, MACHINE_OPEN_WINDOW_MS, requestReasons } from "./machine";
 import { parseReplyTag, recordReply, sentBy } from "./replies";
 import { suppressAddress } from "./suppress";
 
@@ -76,11 +77,18 @@ export async function handleResendEvent(db: Database, secret: string, deliveryId
   const hitType = mapped[type];
   if (!hitType) return { status: 200, message: `${type} needs nothing from Herald` };
 
+  const userAgent = data.click?.userAgent;
+  const ip = data.click?.ipAddress && /^[0-9a-f.:]+$/i.test(data.click.ipAddress) ? data.click.ipAddress : undefined;
   const recorded = await db.transaction(async (tx) => {
     const ok = await recordHit(tx, {
       campaignId, scheduledEmailId, type: hitType, occurredAt, providerEventId: deliveryId,
       data: { provider_type: type, ...(data.bounce ? { bounce: data.bounce } : {}), ...(data.click?.link ? { link: data.click.link } : {}), ...(data.failed ? { failed: data.failed } : {}) },
-      userAgent: data.click?.userAgent, ip: data.click?.ipAddress && /^[0-9a-f.:]+$/i.test(data.click.ipAddress) ? data.click.ipAddress : undefined,
+      userAgent, ip,
+      // Judged like Herald's own endpoints, as far as Resend tells: by agent and network when it names them, and by timing.
+      ...(hitType === "opened" || hitType === "clicked" ? {
+        reasons: userAgent ? requestReasons(hitType, { userAgent, ip }) : undefined,
+        machineWithinMs: hitType === "opened" ? MACHINE_OPEN_WINDOW_MS : MACHINE_CLICK_WINDOW_MS,
+      } : {}),
     });
     if (ok && (hitType === "bounced" || hitType === "complained")) {
       const [to] = await tx.execute<{ email: string }>(sql`

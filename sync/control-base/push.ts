@@ -8,13 +8,13 @@ import { CONTROL_TABLE, toAirtableStatus } from "../schema";
 export interface CampaignRow {
   [key: string]: unknown;
   id: number; name: string; status: string; status_changed_at: string; run_number: number | null; sent: number; delivered: number; failed: number; opened: number; clicked: number;
-  replied: number; bounced: number; complained: number; unsubscribed: number; last_run_at: string | null; last_run_result: string | null;
+  replied: number; bounced: number; complained: number; unsubscribed: number; human_opened: number; human_clicked: number; last_run_at: string | null; last_run_result: string | null;
   record_id: string | null; sent_status: string | null; sent_status_at: string | null;
 }
 
 /** A campaign with its link (the Airtable record and the Status Herald last sent there). */
 export const campaignRows = (where: ReturnType<typeof sql>) => sql`
-  select c.id, c.name, c.status, c.status_changed_at::text, r.run_number, c.sent, c.delivered, c.failed, c.opened, c.clicked, c.replied, c.bounced, c.complained, c.unsubscribed, c.people_sent, c.people_bounced,
+  select c.id, c.name, c.status, c.status_changed_at::text, r.run_number, c.sent, c.delivered, c.failed, c.opened, c.clicked, c.replied, c.bounced, c.complained, c.unsubscribed, c.people_sent, c.people_bounced, c.human_opened, c.human_clicked,
          c.last_run_at::text, c.last_run_result, l.record_id, l.sent_status, l.sent_status_at::text
   from campaigns c
   left join campaign_runs r on r.campaign_id = c.id and r.id = c.current_run_id
@@ -141,6 +141,8 @@ export function mirroredFields(c: CampaignRow): Record<string, unknown> {
     Run: c.run_number ?? 0,
     Sent: c.sent, Delivered: c.delivered, Failed: c.failed, Opened: c.opened, Clicked: c.clicked, Replied: c.replied, Bounced: c.bounced, Unsubscribed: c.unsubscribed,
     "Open Rate": rates.open ?? 0, "Click Rate": rates.click ?? 0, "Reply Rate": rates.reply ?? 0, "Bounce Rate": rates.bounce ?? 0,
+    "Human Opened": c.human_opened, "Human Clicked": c.human_clicked,
+    "Human Open Rate": rates.humanOpen, "Human Click Rate": rates.humanClick, "Human Click-to-Open": rates.humanClickToOpen,
     "Last Run At": c.last_run_at ? new Date(c.last_run_at).toISOString() : null,
     "Last Run Result": c.last_run_result ?? "",
   };

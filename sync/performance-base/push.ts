@@ -12,9 +12,11 @@ const metrics = (t: Totals) => {
   return {
     Sent: t.sent, Delivered: t.delivered, Failed: t.failed, Opened: t.unique_opened, Clicked: t.unique_clicked, Replied: t.replied, "Positive Replies": t.positive_replies, Bounced: t.bounced, Unsubscribed: t.unsubscribed,
     "Open Rate": r.open ?? 0, "Click Rate": r.click ?? 0, "Reply Rate": r.reply ?? 0, "Bounce Rate": r.bounce ?? 0,
+    "Human Opened": t.human_opened, "Human Clicked": t.human_clicked,
+    "Human Open Rate": r.humanOpen, "Human Click Rate": r.humanClick, "Human Click-to-Open": r.humanClickToOpen,
   };
 };
-const SUMS = sql.raw(["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies"].map((c) => `sum(s.${c})::int as ${c}`).join(", "));
+const SUMS = sql.raw(["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies", "machine_clicked", "human_opened", "human_clicked"].map((c) => `sum(s.${c})::int as ${c}`).join(", "));
 
 /** Flushes changed KPI days to the Performance base: Campaign KPIs (campaign × day) and Global KPIs (day). */
 export async function pushPerformance(services: Services, base: AirtableBase, budget = 2500): Promise<number> {

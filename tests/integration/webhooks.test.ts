@@ -37,6 +37,20 @@ const event = (type: string, campaignId: number, emailId: number, extra: Record<
 });
 
 describe("Resend webhooks", () => {
+  it("judges Resend's click events like Herald's own: a scanner's click is recorded with its reason and not counted as a person's", async () => {
+    const { c, runId, emails } = await sent(2);
+    await t.services.db.execute(sql`update scheduled_emails set sent_at = now() - interval '1 hour' where run_id = ${runId}`);
+    const click = (emailId: number, userAgent: string, ipAddress: string) =>
+      deliverWebhook(url, secret, event("email.clicked", c.id, emailId, { click: { link: "https://example.com/pricing", userAgent, ipAddress, timestamp: new Date().toISOString() } }));
+    expect((await click(emails[0]!.id, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Version/18.1 Mobile Safari/604.1", "92.40.176.9")).status).toBe(200);
+    expect((await click(emails[1]!.id, "Mozilla/5.0 (Windows NT 10.0) Chrome/119 Safari/537.36", "148.163.150.20")).status).toBe(200); // Proofpoint's network
+    await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
+    const events = await t.services.db.execute<{ machine: boolean; reasons: string[] | null }>(sql`
+      select machine, data->'machineReasons' as reasons from email_events where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id`);
+    expect(events).toEqual([{ machine: false, reasons: null }, { machine: true, reasons: ["scanner-network"] }]);
+    expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1 });
+  });
+
   it("records a verified delivery once, even when Resend delivers the webhook twice", async () => {
     const { c, emails } = await sent(2);
     const first = await deliverWebhook(url, secret, event("email.delivered", c.id, emails[0]!.id));
