@@ -5,7 +5,10 @@ import { outboxTransport } from "../sending/outbox-transport";
 import { sendRun } from "../sending/send-run";
 import type { Services } from "../services";
 import { recordHit } from "../tracking/hits";
-import { foldEvents } from "../tracking/fold";
+import { CLICK_HOLD_MS, foldEvents } from "../tracking/fold";
+
+// Every demo hit is in the log already: fold clicks as of the moment their burst window has passed.
+const settled = () => new Date(Date.now() + CLICK_HOLD_MS);
 import { markReplied } from "../tracking/replies";
 import { suppressAddress } from "../tracking/suppress";
 import { signToken } from "../tracking/tokens";
@@ -50,13 +53,13 @@ export async function seedDemoHistory(services: Services): Promise<void> {
     await markReplied(db, october.id, emails[5]!.email, "demo");
     await unsubscribe(db, services.secret, signToken(services.secret, { purpose: "u", campaignId: october.id, scheduledEmailId: emails[3]!.id }));
   }
-  while ((await foldEvents(db)) > 0);
+  while ((await foldEvents(db, 5000, { now: settled() })) > 0);
 
   // Run 2: the people who did not open, to compare with run 1.
   const run2 = await transitionCampaign(db, october.id, "rerun", { source: "app", audience: "not_opened" }).catch(() => null);
   if (run2?.runId) {
     await sendRun(services, outboxTransport, october.id, run2.runId, { workerId: "demo" });
-    while ((await foldEvents(db)) > 0);
+    while ((await foldEvents(db, 5000, { now: settled() })) > 0);
   }
 
   // A sequence paused after its first step.

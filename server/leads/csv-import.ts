@@ -172,14 +172,17 @@ export async function rejectedLinesCsv(db: Executor, importId: number): Promise<
 }
 
 /**
- * Without `overwrite`, a lead that already exists keeps its values (another
- * list's import may have set them) and only gains those it lacks; with it,
- * the file's non-empty values win. Either way a lead whose values would not
- * change is left alone and counted unchanged.
+ * Without `overwrite`, a lead that already exists in another list keeps its
+ * values (that list's import may have set them) and only gains those it
+ * lacks; with it, or for a lead of this list alone (a corrected file imported
+ * again), the file's non-empty values win. Either way a lead whose values
+ * would not change is left alone and counted unchanged.
  */
 async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null, report: ImportReport, overwrite: boolean) {
-  const keep = (c: string) => (overwrite ? sql.raw(`coalesce(excluded.${c}, l.${c})`) : sql.raw(`coalesce(l.${c}, excluded.${c})`));
-  const attrs = overwrite ? sql.raw("l.attributes || excluded.attributes") : sql.raw("excluded.attributes || l.attributes");
+  // A lead in no other list than this one holds no other list's data: the file's values win for it, as with overwrite.
+  const theirs = overwrite ? sql`true` : listId === null ? sql`false` : sql`not exists (select 1 from list_members m where m.lead_id = l.id and m.list_id <> ${listId}::bigint)`;
+  const keep = (c: string) => sql`case when ${theirs} then coalesce(excluded.${sql.raw(c)}, l.${sql.raw(c)}) else coalesce(l.${sql.raw(c)}, excluded.${sql.raw(c)}) end`;
+  const attrs = sql`case when ${theirs} then l.attributes || excluded.attributes else excluded.attributes || l.attributes end`;
   const flagged = await db.execute<{ email: string }>(sql`
     select lower(email) as email from suppressions
     where lower(email) in (select lower(value) from jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.email))}::jsonb))`);

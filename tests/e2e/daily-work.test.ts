@@ -102,8 +102,8 @@ describe("daily work without friction (issue 16)", () => {
     const box = (await charts.first().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await expect.poll(() => page.locator(".recharts-tooltip-wrapper").first().innerText()).toMatch(/sent\s*:\s*40/);
-    // Opened and clicked are separate lines, not one stacked on the other.
-    expect(await page.locator(".recharts-line").count()).toBe(3);
+    // Opened and clicked (by anyone, and as a person) and replied are separate lines, not stacked on each other.
+    expect(await page.locator(".recharts-line").count()).toBe(5);
     await screenshot(page, "i16-03-analytics-chart");
 
     const download = page.waitForEvent("download");
