@@ -50,7 +50,10 @@ const BATCH = `
 
 /** Sends up to `limit` due emails of the run with the floor statement on `lanes` connections; emails and seconds. */
 export async function physicalFloor(url: string, campaignId: number, runId: number, limit: number, lanes: number) {
-  const sql = postgres(url, { max: lanes, onnotice: () => {}, connection: { jit: "off" } });
+  // The floor is a reference for the writes, not for the planner: a run just written has no statistics yet,
+  // and this hand-written claim (unlike Herald's, tests/engine/claim-plan.test.ts) may then scan and sort the
+  // whole run for every batch. Its sessions take the index plan.
+  const sql = postgres(url, { max: lanes, onnotice: () => {}, connection: { jit: "off", enable_seqscan: "off", enable_sort: "off", enable_bitmapscan: "off" } });
   let sent = 0;
   const lane = async () => {
     while (sent < limit) {
