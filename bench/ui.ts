@@ -1,6 +1,3 @@
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import type { ServerBuild } from "@remix-run/node";
 import { sql } from "drizzle-orm";
 import { createUser } from "../server/auth/users";
 import { createCampaign } from "../server/campaigns/campaigns";
@@ -8,10 +5,8 @@ import { transitionCampaign } from "../server/campaigns/lifecycle";
 import { outboxTransport } from "../server/sending/outbox-transport";
 import { sendRun } from "../server/sending/send-run";
 import { createTemplate } from "../server/templates/templates";
-import { createHttpApp } from "../server/http/app";
+import { signIn, startTestServer } from "../tests/helpers/http";
 import { benchDatabase, fmt, percentile, report } from "./harness";
-
-const root = path.resolve(import.meta.dirname, "..");
 
 /**
  * Server time of the pages people keep open: the campaigns page and a campaign
@@ -46,12 +41,10 @@ export async function uiBench() {
   await db.execute(sql`analyze`);
   await createUser(db, { email: "bench@herald.test", role: "viewer", password: "bench-password-1" });
 
-  const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
-  const app = createHttpApp(services, build, { worker: () => "not-in-this-process", sync: () => ({ state: "off" }) }, path.join(root, "public"));
-  const server = await new Promise<import("node:http").Server>((resolve) => { const s = app.listen(0, "127.0.0.1", () => resolve(s)); });
-  const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
-  const login = await fetch(`${base}/login`, { method: "POST", body: new URLSearchParams({ email: "bench@herald.test", password: "bench-password-1" }), redirect: "manual" });
-  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+  // The real server on a free port with PUBLIC_URL set to it, signed in through the login form with its Origin (as a browser).
+  const server = await startTestServer(services);
+  const base = server.base;
+  const cookie = await signIn(base, "bench@herald.test", "bench-password-1");
 
   const time = async (urls: string[], n: number) => {
     const times: number[] = [];
@@ -79,7 +72,6 @@ export async function uiBench() {
     ["the campaign page of a 100,000-recipient run (2 steps, 20,000 sent; live, every 3 s)", `p95 ${fmt.format(bigCampaign.p95)} ms (p50 ${fmt.format(bigCampaign.p50)} ms)`, "p95 ≤ 200 ms"],
     ["its run page (recipients with next send and why waiting: first page, page 900, status filter, search)", `p95 ${fmt.format(bigRun.p95)} ms (p50 ${fmt.format(bigRun.p50)} ms)`, "p95 ≤ 200 ms"],
   ]);
-  server.closeAllConnections();
-  server.close();
+  await server.close();
   await close();
 }
