@@ -1,14 +1,7 @@
 import { fmtInt } from "../lib/format";
+import type { RouterOutputs } from "../lib/trpc.client";
 
-interface Link {
-  link: string;
-  decoy: boolean;
-  humanClicks: number;
-  machineClicks: number;
-  humanPeople: number;
-  machinePeople: number;
-  reasons: Array<{ reason: string; clicks: number }>;
-}
+type Link = RouterOutputs["engagement"]["links"][number];
 
 /** Why Herald called clicks a machine's, in words (server/tracking/machine.ts). */
 const REASONS: Record<string, string> = {

@@ -9,6 +9,7 @@ import { guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
 import { ENGAGEMENT_OPTIONS, RECIPIENT_STATUSES, recipientQuery } from "../lib/recipient-filters";
+import { usePageLink } from "../lib/paging";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Run ${data?.page.run.runNumber ?? ""} of ${data?.campaign.name ?? ""} · Herald` }];
 
@@ -33,7 +34,7 @@ export default function RunDetail() {
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   useLivePage(run.status === "SENDING" || run.status === "SCHEDULED");
-  const link = (p: number) => { const n = new URLSearchParams(params); n.set("page", String(p)); return `?${n}`; };
+  const link = usePageLink();
   const exportQuery = new URLSearchParams([...params].filter(([k]) => k !== "page"));
   return (
     <section className="stack">

@@ -5,6 +5,7 @@ import { Ago } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { usePageLink } from "../lib/paging";
 
 export const meta: MetaFunction = () => [{ title: "Campaigns · Herald" }];
 
@@ -32,11 +33,7 @@ export default function Campaigns() {
   const { canEdit } = data;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
-  const pageLink = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    return `?${next}`;
-  };
+  const pageLink = usePageLink();
   return (
     <section className="stack">
       <div className="page-head">

@@ -1,7 +1,8 @@
 import { json, redirect, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
+import { usePageLink } from "../lib/paging";
 
 export const meta: MetaFunction = () => [{ title: "Leads and lists · Herald" }];
 
@@ -38,12 +39,7 @@ export default function Leads() {
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const r = data?.report;
-  const [params] = useSearchParams();
-  const pageLink = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    return `?${next}`;
-  };
+  const pageLink = usePageLink();
   return (
     <section className="stack">
       <h1>Leads and lists</h1>

@@ -4,6 +4,7 @@ import { ConfirmSubmit } from "../components/ConfirmForm";
 import { StatusBadge } from "../components/StatusBadge";
 import { fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
+import { usePageLink } from "../lib/paging";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.list.name ?? "List"} · Herald` }];
 
@@ -35,11 +36,7 @@ export default function ListPage() {
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const pageLink = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    return `?${next}`;
-  };
+  const pageLink = usePageLink();
   return (
     <section className="stack">
       <div className="muted small"><Link to="/leads">Leads and lists</Link> / list</div>
