@@ -45,6 +45,17 @@ export async function loadTemplatesForSending(db: Executor, campaignId: number, 
   return new Map(rows.map((t) => [Number(t.id), t]));
 }
 
+/**
+ * Emails of one campaign by id, as rows `k(campaign_id, id, sender_id)` to
+ * join on the primary key. The campaign is a value of each row, not a
+ * constant: a constant lets the planner scan the whole campaign when its
+ * statistics think the campaign small (see recordingStatements).
+ */
+function keyed(campaignId: number, rows: Array<{ id: number; sender_id?: number | null }>) {
+  const input = rows.map((r) => ({ campaign_id: campaignId, id: r.id, sender_id: r.sender_id ?? null }));
+  return sql`jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as k(campaign_id bigint, id bigint, sender_id bigint)`;
+}
+
 const rowColumns = sql`e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, r.email, r.replied_at, st.stop_on_reply,
   l.first_name, l.last_name, l.company, l.attributes,
   exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) as suppressed`;
@@ -148,7 +159,7 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
     const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
     const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
     if (leased) await releaseRows(tx, campaign.id, capped, "pending", tomorrow);
-    else await tx.execute(sql`update scheduled_emails set scheduled_for = ${tomorrow}, updated_at = now() where campaign_id = ${campaign.id} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(capped)}::jsonb) x) and status = 'pending'`);
+    else await tx.execute(sql`update scheduled_emails e set scheduled_for = ${tomorrow}, updated_at = now() from ${keyed(campaign.id, capped.map((id) => ({ id })))} where e.campaign_id = k.campaign_id and e.id = k.id and e.status = 'pending'`);
     sendable = sendable.filter((_r, i) => assigned[i] !== null);
     assigned = assigned.filter((s) => s !== null);
   }
@@ -166,11 +177,10 @@ async function fixBatch(tx: Transaction, services: Services, campaign: CampaignF
   if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
   if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
   const payload = JSON.stringify(emails);
-  const senderIds = sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] }));
   await tx.execute(sql`
-    update scheduled_emails e set sender_id = s.sender_id
-    from jsonb_to_recordset(${JSON.stringify(senderIds)}::jsonb) as s(id bigint, sender_id bigint)
-    where e.campaign_id = ${campaign.id} and e.id = s.id`);
+    update scheduled_emails e set sender_id = k.sender_id
+    from ${keyed(campaign.id, sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] ?? null })))}
+    where e.campaign_id = k.campaign_id and e.id = k.id`);
   await tx.execute(sql`
     insert into send_batches (campaign_id, idempotency_key, run_id, payload, payload_sha256)
     values (${campaign.id}, ${key}, ${campaign.runId}, ${payload}, ${sha256(payload)})`);

@@ -5,7 +5,9 @@ import { createDb } from "../../db/client";
 import { createCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { createLogger } from "../../server/lib/log";
+import { claimRows } from "../../server/sending/batch";
 import { outboxTransport } from "../../server/sending/outbox-transport";
+import { recordingStatements, type Outcome } from "../../server/sending/record";
 import { sendRun } from "../../server/sending/send-run";
 import type { Services } from "../../server/services";
 import { createTestDatabase, testConfig } from "../helpers/db";
@@ -26,9 +28,10 @@ let raw: postgres.Sql;
 let teardown = async () => {};
 let claims: Array<{ query: string; params: unknown[] }>;
 let small: { campaignId: number; runId: number };
+let big: { campaignId: number; runId: number };
 
 type PlanNode = {
-  "Node Type": string; "Parent Relationship"?: string; "Relation Name"?: string; "Index Name"?: string; "Actual Rows"?: number; "Actual Loops"?: number; "Rows Removed by Filter"?: number; Plans?: PlanNode[];
+  "Node Type": string; "Rows Removed by Index Recheck"?: number; "Parent Relationship"?: string; "Relation Name"?: string; "Index Name"?: string; "Actual Rows"?: number; "Actual Loops"?: number; "Rows Removed by Filter"?: number; Plans?: PlanNode[];
 };
 /** Visits every node with its ancestors up to the statement it belongs to (a CTE or sub-plan starts afresh). */
 const walk = (node: PlanNode, visit: (n: PlanNode, ancestors: PlanNode[]) => void, ancestors: PlanNode[] = []) => {
@@ -52,6 +55,49 @@ async function explainClaim(setup: string[] = []): Promise<Array<{ plan: PlanNod
   return results;
 }
 class Rollback extends Error {}
+
+/**
+ * Claims a real batch of the big run and EXPLAIN ANALYZEs the statements that
+ * record it as sent (the outcomes, then the next step's timing), in a
+ * transaction that is rolled back. Returns each statement's plan and how many
+ * rows it changed.
+ */
+async function explainRecording(leased: boolean, setup: string[] = []) {
+  const results: Array<{ plan: PlanNode; changed: number }> = [];
+  await services.db.transaction(async (tx) => {
+    for (const s of setup) await tx.execute(sql.raw(s));
+    const campaign = { id: big.campaignId, runId: big.runId, fromName: "", fromEmail: "team@herald.test", replyTo: null };
+    const rows = await claimRows(tx, campaign, 100, "plan-test", leased);
+    if (rows === "stopped") throw new Error("the run stopped");
+    expect(rows).toHaveLength(100);
+    const outcomes: Outcome[] = rows.map((row) => ({ row, kind: "sent", providerMessageId: `m-${row.id}`, senderId: null }));
+    const { record, nextSteps } = recordingStatements(big.campaignId, big.runId, "plan-test", outcomes, { hasLaterSteps: true, leased });
+    expect(nextSteps, "the first step's emails retime their second step").not.toBeNull();
+    for (const [statement, changed] of [
+      [record, sql`select count(*)::int as n from scheduled_emails where campaign_id = ${big.campaignId} and status = 'sent' and sent_at = now()`],
+      [nextSteps!, sql`select count(*)::int as n from scheduled_emails where campaign_id = ${big.campaignId} and step_number = 2 and updated_at = now()`],
+    ] as const) {
+      const [row] = await tx.execute<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(sql`explain (analyze, format json) ${statement}`);
+      const [count] = await tx.execute<{ n: number }>(changed);
+      results.push({ plan: row!["QUERY PLAN"][0]!.Plan, changed: count!.n });
+    }
+    throw new Rollback();
+  }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+  return results;
+}
+
+/** Recording 100 emails touches about 100 rows of the run's tables: each is found by its key, never by reading the run. */
+function expectKeyedRecording(results: Array<{ plan: PlanNode; changed: number }>) {
+  expect(results.map((r) => r.changed), "recorded as sent, then their next step retimed").toEqual([100, 100]);
+  for (const { plan } of results) {
+    walk(plan, (node) => {
+      if (!["scheduled_emails", "run_recipients"].includes(node["Relation Name"] ?? "") || node["Node Type"] === "ModifyTable") return;
+      expect(node["Node Type"], `a ${node["Node Type"]} on ${node["Relation Name"]} reads the whole run`).not.toMatch(/Seq Scan/);
+      const read = (node["Actual Rows"]! + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * (node["Actual Loops"] ?? 1);
+      expect(read, `${node["Node Type"]} on ${node["Relation Name"]} (${node["Index Name"] ?? "no index"}) read ${read} rows to record 100`).toBeLessThanOrEqual(1_000);
+    });
+  }
+}
 
 function expectIndexDrivenClaim(plan: PlanNode) {
   const scans: PlanNode[] = [];
@@ -86,7 +132,7 @@ beforeAll(async () => {
   small = await startCampaign(20, "small");
   await raw`analyze`;
 
-  const big = await startCampaign(RECIPIENTS, "big");
+  big = await startCampaign(RECIPIENTS, "big");
   const [pending] = await raw<Array<{ n: number }>>`select count(*)::int as n from scheduled_emails where run_id = ${big.runId} and status = 'pending'`;
   expect(pending!.n).toBe(RECIPIENTS * STEPS);
   // One real batch through the send path, recording its statements.
@@ -122,14 +168,22 @@ describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) 
     for (const { plan } of await explainClaim()) expectIndexDrivenClaim(plan);
   });
 
+  it("records a batch by its keys while statistics still describe a tiny table, leased (Resend) or in the outbox's one transaction", async () => {
+    expectKeyedRecording(await explainRecording(true));
+    expectKeyedRecording(await explainRecording(false));
+  });
+
   it("does the same with fresh statistics", async () => {
     await raw`analyze scheduled_emails`;
     await raw`analyze run_recipients`;
     for (const { plan } of await explainClaim()) expectIndexDrivenClaim(plan);
+    expectKeyedRecording(await explainRecording(false));
   });
 
   it("does the same as a generic prepared plan (the driver prepares statements; PostgreSQL may switch to a generic plan)", async () => {
     for (const { plan } of await explainClaim(["set local plan_cache_mode = force_generic_plan"])) expectIndexDrivenClaim(plan);
+    expectKeyedRecording(await explainRecording(false, ["set local plan_cache_mode = force_generic_plan"]));
+    expectKeyedRecording(await explainRecording(true, ["set local plan_cache_mode = force_generic_plan"]));
   });
 
   it("does the same on a server tuned with a large work_mem, where hashing the whole table for the previous-step check would fit in memory", async () => {
