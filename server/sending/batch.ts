@@ -159,7 +159,7 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
     const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
     const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
     if (leased) await releaseRows(tx, campaign.id, capped, "pending", tomorrow);
-    else await tx.execute(sql`update scheduled_emails e set scheduled_for = ${tomorrow}, updated_at = now() from ${keyed(campaign.id, capped.map((id) => ({ id })))} where e.campaign_id = k.campaign_id and e.id = k.id and e.status = 'pending'`);
+    else await tx.execute(sql`update scheduled_emails e set scheduled_for = ${tomorrow}, updated_at = now() from ${keyed(campaign.id, capped.map((id) => ({ id })))} where e.campaign_id = k.campaign_id and e.id = k.id and e.status::text = 'pending'`);
     sendable = sendable.filter((_r, i) => assigned[i] !== null);
     assigned = assigned.filter((s) => s !== null);
   }

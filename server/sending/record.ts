@@ -21,7 +21,9 @@ export type Outcome =
  */
 export function recordingStatements(campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
   // Leased rows are `sending` under this worker; unleased ones are `pending` rows this transaction holds locked (claimRows).
-  const held = options.leased === false ? sql`e.status = 'pending'` : sql`e.status = 'sending' and e.locked_by = ${workerId}`;
+  // "status::text": a plain `status = 'pending'` would let the planner read the partial due index, whose key starts with
+  // the campaign and the run, instead of the primary key (and on a table never analyzed it thinks that index empty).
+  const held = options.leased === false ? sql`e.status::text = 'pending'` : sql`e.status = 'sending' and e.locked_by = ${workerId}`;
   const rows = outcomes.map((o) => ({
     campaign_id: campaignId,
     id: o.row.id,
@@ -88,7 +90,7 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
   // After a step goes out, the next one waits its full delay from now, inside the sending window.
   const sentSteps = rows.filter((r) => r.kind === "sent").map((r) => ({ campaign_id: r.campaign_id, recipient_id: r.recipient_id, step_number: r.step_number }));
   // Each next step is looked up from its sent step by key (the lateral, kept apart by "offset 0", so the planner
-  // cannot start from the campaign's recipients instead), then updated by its primary key.
+  // cannot start from the campaign's recipients instead), then updated by its primary key ("status::text": see `held`).
   const nextSteps = sentSteps.length && options.hasLaterSteps
     ? sql`
       update scheduled_emails n set
@@ -104,10 +106,10 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
         join run_recipients r on r.campaign_id = p.campaign_id and r.id = p.recipient_id
         join campaigns c on c.id = p.campaign_id
         where p.campaign_id = s.campaign_id and p.recipient_id = s.recipient_id and p.step_number = s.step_number + 1
-          and p.status = 'pending' and p.scheduled_for < now() + make_interval(mins => st.delay_minutes)
+          and p.status::text = 'pending' and p.scheduled_for < now() + make_interval(mins => st.delay_minutes)
         offset 0
       ) x
-      where n.campaign_id = x.campaign_id and n.id = x.id and n.status = 'pending'`
+      where n.campaign_id = x.campaign_id and n.id = x.id and n.status::text = 'pending'`
     : null;
   return { record, nextSteps };
 }
@@ -122,6 +124,11 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
 export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
   const { record, nextSteps } = recordingStatements(campaignId, runId, workerId, outcomes, options);
   const [counts] = await tx.execute<{ sent: number; failed: number; skipped: number }>(record);
+  // Unleased rows are locked by this transaction since their claim: every one must have been recorded. Otherwise
+  // roll the whole batch back (its outbox rows with it) rather than send mail that is not counted.
+  if (options.leased === false && counts!.sent + counts!.failed + counts!.skipped !== outcomes.length) {
+    throw new Error(`recorded ${counts!.sent + counts!.failed + counts!.skipped} of ${outcomes.length} claimed emails`);
+  }
   if (nextSteps) await tx.execute(nextSteps);
   return counts!;
 }
