@@ -205,6 +205,16 @@ describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) 
   });
 });
 
+describe("a run's recipients in lead order", () => {
+  it("are numbered in the order of their leads, so sending them in order touches neighbouring pages of the lead indexes", async () => {
+    // The audience comes out of a hash join in no particular order; random order made each batch of 100 update 100 random index pages.
+    const [r] = await raw<Array<{ out_of_order: number }>>`
+      select count(*)::int as out_of_order from (
+        select lead_id < lag(lead_id) over (order by id) as back from run_recipients where campaign_id = ${big.campaignId}) x where back`;
+    expect(r!.out_of_order).toBe(0);
+  });
+});
+
 describe("a run's rows without row-level foreign keys (decision 013)", () => {
   const rows = async () => {
     const [r] = await raw<Array<{ recipients: number; emails: number }>>`
