@@ -54,7 +54,7 @@ export const run: Command = {
       const total = Math.min(due?.n ?? 0, limit ?? Infinity);
       const bar = progressBar(total, `Run ${campaign.currentRun!.runNumber}`);
       bar.update(0);
-      const result = await sendRun(services, createTransport(services.config), id, runId, {
+      const result = await sendRun(services, createTransport(services.config, services.db), id, runId, {
         workerId: workerIdFor("cli"),
         limit,
         onBatch: (p) => bar.update(p.sent + p.failed + p.skipped, `sent ${p.sent} · failed ${p.failed}`),
