@@ -8,6 +8,9 @@ import { TransportError, type EmailOutcome, type OutgoingEmail, type Transport }
 /** No Twilio request may hang longer than this: a timeout is "outcome unknown", settled by the lookup on retake. */
 export const TWILIO_TIMEOUT_MS = 15_000;
 
+/** A message handed over less than this long ago without a stored answer may still be in a live worker's request (> the timeout). */
+const IN_FLIGHT_MS = 2 * TWILIO_TIMEOUT_MS;
+
 export const bodySha256 = (body: string) => createHash("sha256").update(body).digest("hex");
 
 /** The SDK's HTTP client, sending to another base URL (a local fake in tests) instead of api.twilio.com. */
@@ -96,6 +99,10 @@ export function twilioTransport(db: Database, options: TwilioOptions): Transport
           outcomes.push({ ok: false, error: `Twilio refused it (error ${before.error_code ?? "unknown"})` });
           continue;
         }
+        if (before && Date.now() - new Date(before.handed_at).getTime() < IN_FLIGHT_MS) {
+          // Handed moments ago and no answer stored: a live worker may be inside that request (a lease lost to a pause). Come back later.
+          throw new TransportError("a text message of this batch may still be in flight at another worker", "retry", IN_FLIGHT_MS, null);
+        }
         if (before) {
           const adopted = await lookUp(message, before, signal);
           if (adopted) {
@@ -110,11 +117,14 @@ export function twilioTransport(db: Database, options: TwilioOptions): Transport
         );
         if (wait > 0) await sleep(wait, signal);
         // Committed before the request: from now on Twilio may have it, and a retake looks before it sends again.
-        await db.execute(sql`
+        const handed = await db.execute(sql`
           insert into sms_messages (campaign_id, scheduled_email_id, run_id, to_phone, sender, body_sha256)
-          select ${campaignId}, ${message.scheduledEmailId}, e.run_id, ${message.to}, ${message.from}, ${bodySha256(message.text)}
-          from scheduled_emails e where e.campaign_id = ${campaignId} and e.id = ${message.scheduledEmailId}
-          on conflict (campaign_id, scheduled_email_id) do update set handed_at = now(), updated_at = now()`);
+          values (${campaignId}, ${message.scheduledEmailId},
+            coalesce((select e.run_id from scheduled_emails e where e.campaign_id = ${campaignId} and e.id = ${message.scheduledEmailId}), 0),
+            ${message.to}, ${message.from}, ${bodySha256(message.text)})
+          on conflict (campaign_id, scheduled_email_id) do update set handed_at = now(), updated_at = now()
+            where sms_messages.sid is null and sms_messages.handed_at < now() - make_interval(secs => ${IN_FLIGHT_MS / 1000})`);
+        if (!handed.count) throw new TransportError("a text message of this batch was just handed over by another worker", "retry", IN_FLIGHT_MS, null);
         const params = {
           to: message.to, body: message.text,
           ...(message.from.startsWith("MG") ? { messagingServiceSid: message.from } : { from: message.from }),

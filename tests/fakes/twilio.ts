@@ -242,10 +242,10 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
       await res.text();
       return { status: res.status, messageSid: params.MessageSid! };
     },
-    /** Messages accepted more than once for the same number and body. */
-    duplicates() {
+    /** Messages accepted more than once for the same number and body (among those accepted from index `from` on). */
+    duplicates(from = 0) {
       const seen = new Map<string, number>();
-      for (const m of state.messages) seen.set(`${m.to}|${m.body}`, (seen.get(`${m.to}|${m.body}`) ?? 0) + 1);
+      for (const m of state.messages.slice(from)) seen.set(`${m.to}|${m.body}`, (seen.get(`${m.to}|${m.body}`) ?? 0) + 1);
       return [...seen.values()].filter((n) => n > 1).length;
     },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
