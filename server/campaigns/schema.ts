@@ -13,7 +13,7 @@ export const stepInput = z.object({
   channel: z.enum(["email", "sms"]).default("email"),
   /** Required for an email step; an SMS step's template is written from its body (server/campaigns/campaigns.ts). */
   templateId: z.number().int().positive("Choose a template").optional(),
-  smsBody: z.string().max(2000, "A text message can be at most 2,000 characters").optional(),
+  smsBody: z.string().max(2000, "A text message can be at most 2,000 characters").nullish(),
   delayMinutes: z.number().int().min(0).max(365 * 24 * 60, "A delay can be at most a year"),
   stopOnReply: z.boolean().default(true),
 }).superRefine((st, ctx) => {
