@@ -86,7 +86,8 @@ describe("an SMS step in the browser", () => {
     await screenshot(page, "i18-new-mixed-sequence");
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.waitForURL(/\/campaigns\/\d+$/);
-    expect(await page.getByText("Hi {{first_name|there}}, did you see my email?\nReply STOP to opt out").count()).toBe(1);
+    // The step shows the text as it goes out, opt-out line included.
+    await expect.poll(() => page.locator("li", { hasText: "did you see my email?" }).innerText()).toContain("Hi {{first_name|there}}, did you see my email?\nReply STOP to opt out");
 
     await page.getByRole("button", { name: "Start" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Start now" }).click();
@@ -99,6 +100,7 @@ describe("an SMS step in the browser", () => {
 
     // A STOP shows as an opt-out, with its rate per text.
     expect((await fake.inbound({ from: phones[2]!, to: FROM, body: "STOP" })).status).toBe(200);
+    await page.reload(); // the run has completed, so the page no longer refreshes itself
     await expect.poll(() => kpi("Opt-outs").innerText(), { timeout: 15_000 }).toBe("1");
     expect(await kpi("Opt-out rate \\(per text\\)").innerText()).toBe("33%");
     await screenshot(page, "i18-campaign-both-channels");
