@@ -1,6 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
-import { countSegments, MAX_SEGMENTS, OPT_OUT_LINE, withOptOut, withoutOptOut } from "../../server/sms/segments";
+import { countSegments, MAX_SEGMENTS, OPT_OUT_LINE, withOptOut, withoutOptOut } from "../../shared/sms-segments";
 
 export interface CampaignFormValues {
   name: string;

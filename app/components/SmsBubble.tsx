@@ -1,4 +1,4 @@
-import { countSegments } from "../../server/sms/segments";
+import { countSegments } from "../../shared/sms-segments";
 
 /** A text message as a phone shows it: the sender on top, the body in a bubble, and what it costs in segments. */
 export function SmsBubble({ from, body }: { from: string; body: string }) {

@@ -1,4 +1,4 @@
-import { smsRatesOf } from "../../server/sms/rates";
+import { smsRatesOf } from "../../shared/sms-rates";
 import { fmtInt, fmtPct } from "../lib/format";
 import { Kpi } from "./Kpi";
 

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, ilike, isNotNull, isNull, type SQL } from "d
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { campaignRuns, campaigns, campaignStatus } from "../../db/schema";
-import { smsRatesOf } from "../sms/rates";
+import { smsRatesOf } from "../../shared/sms-rates";
 import { ratesOf } from "../stats/rates";
 
 export const campaignListInput = z.object({

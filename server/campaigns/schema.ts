@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../leads/timezones";
-import { countSegments, MAX_SEGMENTS, withOptOut } from "../sms/segments";
+import { countSegments, MAX_SEGMENTS, withOptOut } from "../../shared/sms-segments";
 
 /** Names and subjects become mail headers: a line break there would let input add headers of its own. */
 export const oneLine = <T extends z.ZodString>(schema: T, label: string) =>

@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import type { BatchRow, CampaignForSending, TemplateRow } from "../sending/compose";
 import type { OutgoingEmail } from "../sending/transport";
 import { mergeDataFor, renderString } from "../templates/render";
-import { withOptOut } from "./segments";
+import { withOptOut } from "../../shared/sms-segments";
 
 /** Who a text message comes from: a Messaging Service, or the sender numbers rotated by message id; the Outbox shows "Herald". */
 export function smsSenderFor(config: Config, scheduledEmailId: number): string {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
-import { withOptOut } from "./segments";
+import { withOptOut } from "../../shared/sms-segments";
 
 /**
  * The template an SMS step's body lives in: one per distinct body (named by
