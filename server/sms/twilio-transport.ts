@@ -87,72 +87,72 @@ export function twilioTransport(db: Database, options: TwilioOptions): Transport
         select scheduled_email_id, sid, handed_at::text, error_code, status, to_phone, body_sha256 from sms_messages
         where campaign_id = ${campaignId} and scheduled_email_id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(messages.map((m) => m.scheduledEmailId))}::jsonb) x)`);
       const known = new Map(rows.map((r) => [Number(r.scheduled_email_id), r]));
-      const outcomes: EmailOutcome[] = [];
-      for (const message of messages) {
-        if (signal?.aborted) throw new TransportError("abandoned the provider call for a pause", "retry", 0, null);
-        const before = known.get(message.scheduledEmailId);
-        if (before?.sid) {
-          outcomes.push({ ok: true, providerMessageId: before.sid });
-          continue;
-        }
-        if (before && before.status === "refused") {
-          outcomes.push({ ok: false, error: `Twilio refused it (error ${before.error_code ?? "unknown"})` });
-          continue;
-        }
-        if (before && Date.now() - new Date(before.handed_at).getTime() < IN_FLIGHT_MS) {
-          // Handed moments ago and no answer stored: a live worker may be inside that request (a lease lost to a pause). Come back later.
-          throw new TransportError("a text message of this batch may still be in flight at another worker", "retry", IN_FLIGHT_MS, null);
-        }
-        if (before) {
-          const adopted = await lookUp(message, before, signal);
-          if (adopted) {
-            await db.execute(sql`update sms_messages set sid = ${adopted.sid}, status = coalesce(status, ${adopted.status}), updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
-            outcomes.push({ ok: true, providerMessageId: adopted.sid });
-            continue;
-          }
-        }
-        const wait = Math.max(
-          await reserve(db, `twilio:number:${message.from}`, options.numberMps),
-          await reserve(db, "twilio:account", options.accountMps),
-        );
-        if (wait > 0) await sleep(wait, signal);
-        // Committed before the request: from now on Twilio may have it, and a retake looks before it sends again.
-        const handed = await db.execute(sql`
-          insert into sms_messages (campaign_id, scheduled_email_id, run_id, to_phone, sender, body_sha256)
-          values (${campaignId}, ${message.scheduledEmailId},
-            coalesce((select e.run_id from scheduled_emails e where e.campaign_id = ${campaignId} and e.id = ${message.scheduledEmailId}), 0),
-            ${message.to}, ${message.from}, ${bodySha256(message.text)})
-          on conflict (campaign_id, scheduled_email_id) do update set handed_at = now(), updated_at = now()
-            where sms_messages.sid is null and sms_messages.handed_at < now() - make_interval(secs => ${IN_FLIGHT_MS / 1000})`);
-        if (!handed.count) throw new TransportError("a text message of this batch was just handed over by another worker", "retry", IN_FLIGHT_MS, null);
-        const params = {
-          to: message.to, body: message.text,
-          ...(message.from.startsWith("MG") ? { messagingServiceSid: message.from } : { from: message.from }),
-          ...(message.statusCallback ? { statusCallback: message.statusCallback } : {}),
-        };
-        try {
-          const created = await bounded(client.messages.create(params), signal, timeoutMs);
-          await db.execute(sql`update sms_messages set sid = ${created.sid}, status = coalesce(status, ${created.status}), updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
-          outcomes.push({ ok: true, providerMessageId: created.sid });
-        } catch (error) {
-          const failure = toTransportError(error, "sending a text message");
-          if (failure.kind === "rejected") {
-            // A definite refusal of this message alone (an invalid or unreachable number…): it fails, the others go on.
-            const code = (error as { code?: number }).code ?? null;
-            await db.execute(sql`update sms_messages set status = 'refused', error_code = ${code}, updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
-            outcomes.push({ ok: false, error: failure.message });
-            continue;
-          }
-          if (failure.kind === "retry" || failure.kind === "credentials") {
-            // Twilio refused the request as a whole: nothing was accepted, nothing to look up later.
-            await db.execute(sql`delete from sms_messages where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId} and sid is null`);
-          }
-          throw failure;
-        }
-      }
+      const outcomes: EmailOutcome[] = new Array(messages.length);
+      // Each sender number has its own rate: the numbers' queues go side by side, each in order.
+      const queues = new Map<string, number[]>();
+      messages.forEach((m, i) => queues.set(m.from, [...(queues.get(m.from) ?? []), i]));
+      const settled = await Promise.allSettled([...queues.values()].map(async (indexes) => {
+        for (const i of indexes) outcomes[i] = await sendOne(messages[i]!, known.get(messages[i]!.scheduledEmailId), campaignId, signal);
+      }));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
       return outcomes;
     },
   };
+
+  async function sendOne(message: OutgoingEmail, before: Known | undefined, campaignId: number, signal?: AbortSignal): Promise<EmailOutcome> {
+    if (signal?.aborted) throw new TransportError("abandoned the provider call for a pause", "retry", 0, null);
+    if (before?.sid) return { ok: true, providerMessageId: before.sid };
+    if (before && before.status === "refused") return { ok: false, error: `Twilio refused it (error ${before.error_code ?? "unknown"})` };
+    if (before && Date.now() - new Date(before.handed_at).getTime() < IN_FLIGHT_MS) {
+      // Handed moments ago and no answer stored: a live worker may be inside that request (a lease lost to a pause). Come back later.
+      throw new TransportError("a text message of this batch may still be in flight at another worker", "retry", IN_FLIGHT_MS, null);
+    }
+    if (before) {
+      const adopted = await lookUp(message, before, signal);
+      if (adopted) {
+        await db.execute(sql`update sms_messages set sid = ${adopted.sid}, status = coalesce(status, ${adopted.status}), updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
+        return { ok: true, providerMessageId: adopted.sid };
+      }
+    }
+    const wait = Math.max(
+      await reserve(db, `twilio:number:${message.from}`, options.numberMps),
+      await reserve(db, "twilio:account", options.accountMps),
+    );
+    if (wait > 0) await sleep(wait, signal);
+    // Committed before the request: from now on Twilio may have it, and a retake looks before it sends again.
+    const handed = await db.execute(sql`
+      insert into sms_messages (campaign_id, scheduled_email_id, run_id, to_phone, sender, body_sha256)
+      values (${campaignId}, ${message.scheduledEmailId},
+        coalesce((select e.run_id from scheduled_emails e where e.campaign_id = ${campaignId} and e.id = ${message.scheduledEmailId}), 0),
+        ${message.to}, ${message.from}, ${bodySha256(message.text)})
+      on conflict (campaign_id, scheduled_email_id) do update set handed_at = now(), updated_at = now()
+        where sms_messages.sid is null and sms_messages.handed_at < now() - make_interval(secs => ${IN_FLIGHT_MS / 1000})`);
+    if (!handed.count) throw new TransportError("a text message of this batch was just handed over by another worker", "retry", IN_FLIGHT_MS, null);
+    const params = {
+      to: message.to, body: message.text,
+      ...(message.from.startsWith("MG") ? { messagingServiceSid: message.from } : { from: message.from }),
+      ...(message.statusCallback ? { statusCallback: message.statusCallback } : {}),
+    };
+    try {
+      const created = await bounded(client.messages.create(params), signal, timeoutMs);
+      await db.execute(sql`update sms_messages set sid = ${created.sid}, status = coalesce(status, ${created.status}), updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
+      return { ok: true, providerMessageId: created.sid };
+    } catch (error) {
+      const failure = toTransportError(error, "sending a text message");
+      if (failure.kind === "rejected") {
+        // A definite refusal of this message alone (an invalid or unreachable number…): it fails, the others go on.
+        const code = (error as { code?: number }).code ?? null;
+        await db.execute(sql`update sms_messages set status = 'refused', error_code = ${code}, updated_at = now() where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId}`);
+        return { ok: false, error: failure.message };
+      }
+      if (failure.kind === "retry" || failure.kind === "credentials") {
+        // Twilio refused the request as a whole: nothing was accepted, nothing to look up later.
+        await db.execute(sql`delete from sms_messages where campaign_id = ${campaignId} and scheduled_email_id = ${message.scheduledEmailId} and sid is null`);
+      }
+      throw failure;
+    }
+  }
 }
 
 async function bounded<T>(call: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
