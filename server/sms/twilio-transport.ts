@@ -88,6 +88,9 @@ export function twilioTransport(db: Database, options: TwilioOptions): Transport
         where campaign_id = ${campaignId} and scheduled_email_id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(messages.map((m) => m.scheduledEmailId))}::jsonb) x)`);
       const known = new Map(rows.map((r) => [Number(r.scheduled_email_id), r]));
       const outcomes: EmailOutcome[] = new Array(messages.length);
+      // The account-wide rate, for every message of the batch at once (one statement instead of one a message).
+      const accountWait = await reserve(db, "twilio:account", options.accountMps, messages.filter((m) => !known.get(m.scheduledEmailId)?.sid).length || 1);
+      if (accountWait > 0) await sleep(accountWait, signal);
       // Each sender number has its own rate: the numbers' queues go side by side, each in order.
       const queues = new Map<string, number[]>();
       messages.forEach((m, i) => queues.set(m.from, [...(queues.get(m.from) ?? []), i]));
@@ -115,10 +118,8 @@ export function twilioTransport(db: Database, options: TwilioOptions): Transport
         return { ok: true, providerMessageId: adopted.sid };
       }
     }
-    const wait = Math.max(
-      await reserve(db, `twilio:number:${message.from}`, options.numberMps),
-      await reserve(db, "twilio:account", options.accountMps),
-    );
+    // The account's rate was reserved for the whole batch in send(); the number's, message by message.
+    const wait = await reserve(db, `twilio:number:${message.from}`, options.numberMps);
     if (wait > 0) await sleep(wait, signal);
     // Committed before the request: from now on Twilio may have it, and a retake looks before it sends again.
     const handed = await db.execute(sql`
