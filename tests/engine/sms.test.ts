@@ -5,6 +5,7 @@ import { createCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { verifyCounters } from "../../server/counters/verify";
 import { importLeadsCsv } from "../../server/leads/csv-import";
+import { claimBatch } from "../../server/sending/batch";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun, type LaneResult } from "../../server/sending/send-run";
 import type { Transport } from "../../server/sending/transport";
@@ -184,6 +185,22 @@ describe("SMS campaigns through the real twilio SDK and a Twilio-compatible fake
     const run3 = await transitionCampaign(db(), third.id, "start", { source: "app" });
     await runToEnd(third.id, run3.runId!);
     expect(fake.state.messages.filter((m) => m.to === a)).toHaveLength(2);
+    await expectNoDrift();
+  });
+
+  it("a STOP that arrives after a batch was claimed but before it was handed to Twilio drops that text", async () => {
+    const [a, b] = [phone(), phone()];
+    const { listId } = await audience([a, b]);
+    const campaign = await mixedCampaign(listId, [{ channel: "sms" }]);
+    const { runId } = await transitionCampaign(db(), campaign.id, "start", { source: "app" });
+    const claimed = await claimBatch(t.services, { id: campaign.id, runId: runId!, fromName: "", fromEmail: "team@herald.test", replyTo: null }, 10, "stalled");
+    expect(claimed && claimed !== "stopped" ? claimed.emails.map((e) => e.to).sort() : null).toEqual([a, b].sort());
+    await db().execute(sql`insert into phone_suppressions (phone, reason, note) values (${b}, 'opt_out', 'STOP')`);
+    const before = fake.state.messages.length;
+    await advance(31_000); // the claiming worker stopped; its batch is retaken
+    await runToEnd(campaign.id, runId!);
+    expect(fake.state.messages.slice(before).map((m) => m.to)).toEqual([a]);
+    expect(await runRow(runId!)).toMatchObject({ sms_sent: 1 });
     await expectNoDrift();
   });
 
