@@ -34,7 +34,6 @@ export function countSegments(text: string): SegmentCount {
     if (basic.has(ch)) septets += 1;
     else if (extended.has(ch)) septets += 2;
     else if (unicode.length < 5 && !unicode.includes(ch)) unicode.push(ch);
-    else if (unicode.length >= 5) unicode.length = 5;
   }
   if (!unicode.length) {
     const perSegment = septets <= 160 ? 160 : 153;
