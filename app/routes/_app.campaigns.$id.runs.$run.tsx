@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
+import { SmsCounters } from "../components/SmsCounters";
 import { LinkTable } from "../components/LinkTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { When } from "../components/Time";
@@ -55,6 +56,7 @@ export default function RunDetail() {
         <Kpi label={RATE_LABELS.humanClick} value={fmtPct(run.rates.humanClick)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}, machines left out`} />
         <Kpi label={RATE_LABELS.humanClickToOpen} value={fmtPct(run.rates.humanClickToOpen)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.humanOpened)} people who opened`} />
       </div>
+      {run.smsSent || run.smsFailed ? <SmsCounters counts={run} title={`Text messages (SMS) of run ${run.runNumber}`} /> : null}
       {["SENDING", "SCHEDULED", "PAUSED"].includes(run.status) ? (
         <p className="card small" data-testid="estimated-finish">
           {timeline.finish.at ? <>Estimated finish: <strong><When value={timeline.finish.at} /></strong> <span className="muted">({timeline.finish.note})</span></> : timeline.finish.note}

@@ -47,11 +47,16 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
       where e.campaign_id = o.campaign_id and e.id = o.id and ${held}
       returning e.campaign_id, e.id, e.recipient_id, e.step_number, o.kind, o.provider_message_id, o.error, o.sender_id
     ),
+    -- Each row's channel comes from its step: a text message's events are sms_sent / sms_failed and move the SMS counters (decision 040).
+    ch as (
+      select u.*, coalesce(st.channel::text, 'email') as channel
+      from updated u left join sequence_steps st on st.campaign_id = ${campaignId} and st.step_number = u.step_number
+    ),
     events as (
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, data)
-      select ${campaignId}, ${runId}, u.recipient_id, u.id, u.kind::email_event_type,
+      select ${campaignId}, ${runId}, u.recipient_id, u.id, (case when u.channel = 'sms' then 'sms_' || u.kind else u.kind end)::email_event_type,
              jsonb_strip_nulls(jsonb_build_object('provider_message_id', u.provider_message_id, 'error', u.error, 'step', u.step_number))
-      from updated u where u.kind in ('sent', 'failed')
+      from ch u where u.kind in ('sent', 'failed')
       returning 1
     ),
     recipients as (
@@ -62,12 +67,14 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
           when agg.all_skipped and r.status = 'pending' then 'skipped'::recipient_status
           when agg.any_unknown and r.status in ('pending', 'queued') then 'unknown'::recipient_status
           else r.status end,
-        first_sent_at = case when agg.any_sent then coalesce(r.first_sent_at, now()) else r.first_sent_at end,
+        first_sent_at = case when agg.any_email_sent then coalesce(r.first_sent_at, now()) else r.first_sent_at end,
         last_error = coalesce(agg.error, r.last_error), updated_at = now()
       from (
         select campaign_id, recipient_id, bool_or(kind = 'sent') as any_sent, bool_or(kind = 'failed') as any_failed,
-               bool_and(kind = 'skipped') as all_skipped, bool_or(kind = 'unknown') as any_unknown, max(error) filter (where kind = 'failed') as error
-        from updated group by campaign_id, recipient_id
+               bool_and(kind = 'skipped') as all_skipped, bool_or(kind = 'unknown') as any_unknown, max(error) filter (where kind = 'failed') as error,
+               -- first_sent_at (and so people_sent, the base of the email rates) means "mailed": a text message alone does not set it.
+               bool_or(kind = 'sent' and channel = 'email') as any_email_sent
+        from ch group by campaign_id, recipient_id
       ) agg
       where r.campaign_id = agg.campaign_id and r.id = agg.recipient_id
       returning 1
@@ -79,13 +86,14 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
       returning 1
     ),
     d as (
-      select count(*) filter (where kind = 'sent')::int as sent, count(*) filter (where kind = 'failed')::int as failed,
+      select count(*) filter (where kind = 'sent' and channel = 'email')::int as sent, count(*) filter (where kind = 'failed' and channel = 'email')::int as failed,
+             count(*) filter (where kind = 'sent' and channel = 'sms')::int as sms_sent, count(*) filter (where kind = 'failed' and channel = 'sms')::int as sms_failed,
              count(*) filter (where kind = 'skipped')::int as skipped
-      from updated
+      from ch
     ),
     -- Daily stats, the run's and the campaign's counters: in this statement, so they move with the events.
-    ${counterBumps(campaignId, runId, ["sent", "failed"])}
-    select sent, failed, skipped from d`;
+    ${counterBumps(campaignId, runId, ["sent", "failed", "sms_sent", "sms_failed"])}
+    select sent + sms_sent as sent, failed + sms_failed as failed, skipped from d`;
 
   // After a step goes out, the next one waits its full delay from now, inside the sending window.
   const sentSteps = rows.filter((r) => r.kind === "sent").map((r) => ({ campaign_id: r.campaign_id, recipient_id: r.recipient_id, step_number: r.step_number }));
