@@ -136,9 +136,29 @@ export const emailEvents = pgTable(
     // Only what the application reads by: a recipient's events (timeline, unsubscribe check). Partial: aggregate
     // events (legacy imports) have no recipient. No time index: monthly partitions prune by time. Dashboards read the rollups.
     index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
-    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends.
-    index("email_events_clicks_idx").on(t.campaignId, t.runId).where(sql`type = 'clicked'`),
+    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends,
+    // and the fold reads one email's clicks around a moment to find bursts (server/tracking/fold.ts).
+    index("email_events_clicks_idx").on(t.campaignId, t.runId, t.scheduledEmailId, t.occurredAt).where(sql`type = 'clicked'`),
   ],
+);
+
+/**
+ * Clicks found to be part of a burst (several links of one email within a
+ * few seconds) by the fold, once every click of the window is in the log.
+ * Kept beside the log so the log stays append-only: the view
+ * email_events_judged (migration 0032) reads an event with these folded in
+ * (machine, and "burst" among data.machineReasons). See decision 023.
+ */
+export const clickBursts = pgTable(
+  "click_bursts",
+  {
+    campaignId: ref("campaign_id").notNull(),
+    eventId: ref("event_id").notNull(),
+    /** The click's time: dropped with the log's partition of that month (herald_drop_event_partitions). */
+    occurredAt: ts("occurred_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.eventId] })],
 );
 
 /**
@@ -196,6 +216,9 @@ export const eventFolds = pgTable(
     type: emailEventType("type").notNull(),
     machine: boolean("machine").notNull().default(false),
     occurredAt: ts("occurred_at").notNull(),
+    /** The event in the log and its email (opens and clicks): the fold judges a click's burst from them. */
+    eventId: ref("event_id"),
+    scheduledEmailId: ref("scheduled_email_id"),
   },
 );
 

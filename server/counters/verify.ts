@@ -42,7 +42,8 @@ const ACTUAL_RUNS = sql`
       count(distinct recipient_id) filter (where type = 'replied' and data->>'positive' = 'true') as positive_replies,
       count(distinct recipient_id) filter (where type in ('opened', 'clicked') and not machine) as human_opened,
       count(distinct recipient_id) filter (where type = 'clicked' and not machine) as human_clicked
-    from email_events group by campaign_id, run_id
+    -- email_events_judged: the log with the fold's burst verdicts (click_bursts) in its machine flag.
+    from email_events_judged group by campaign_id, run_id
   ), rc as (
     -- people_sent / people_bounced: the base of every rate (server/stats/rates.ts).
     select campaign_id, run_id, count(*) as recipients, count(*) filter (where first_sent_at is not null) as people_sent,

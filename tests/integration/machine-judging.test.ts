@@ -73,7 +73,7 @@ function toHit(h: FixtureHit, scheduledEmailId: number): Hit {
 describe("machine opens and clicks on recorded hit patterns", () => {
   it("flags machines with at least 95 % precision and 95 % recall, and says why on each event", async () => {
     const events = await t.services.db.execute<{ scheduled_email_id: number; type: string; occurred_at: string; link: string | null; machine: boolean; reasons: string[] | null }>(sql`
-      select scheduled_email_id, type::text, occurred_at::text, data->>'link' as link, machine, data->'machineReasons' as reasons from email_events
+      select scheduled_email_id, type::text, occurred_at::text, data->>'link' as link, machine, data->'machineReasons' as reasons from email_events_judged
       where campaign_id = ${campaignId} and type in ('opened', 'clicked')`);
     const link = (h: FixtureHit) => (h.link === "decoy" ? DECOY : h.link === undefined ? null : LINKS[h.link]!);
     const judged = (p: number, h: FixtureHit) => events.filter((e) => Number(e.scheduled_email_id) === emails[p]!.id && e.type === h.type && e.link === link(h) && Date.parse(e.occurred_at) === sentAt.getTime() + h.at);

@@ -46,7 +46,7 @@ describe("Resend webhooks", () => {
     expect((await click(emails[1]!.id, "Mozilla/5.0 (Windows NT 10.0) Chrome/119 Safari/537.36", "148.163.150.20")).status).toBe(200); // Proofpoint's network
     await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
     const events = await t.services.db.execute<{ machine: boolean; reasons: string[] | null }>(sql`
-      select machine, data->'machineReasons' as reasons from email_events where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id`);
+      select machine, data->'machineReasons' as reasons from email_events_judged where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id`);
     expect(events).toEqual([{ machine: false, reasons: null }, { machine: true, reasons: ["scanner-network"] }]);
     expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1 });
   });
