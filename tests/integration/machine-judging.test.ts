@@ -17,9 +17,9 @@ import { campaignFactory } from "../helpers/engine";
  * Recorded hit patterns (tests/fixtures/hit-patterns.json: people, Apple's
  * proxy, Safe Links, Proofpoint, Mimecast, burst scanners, HEAD probers)
  * replayed through the judging the tracking endpoints use: the request's own
- * reasons (machine.ts), the recording statement's (hits.ts) and the fold's
- * last look at bursts (fold.ts), each hit at its recorded time after the send. Reports precision and recall of the
- * machine flag.
+ * reasons (machine.ts), the recording statement's "early" (hits.ts) and the
+ * fold's bursts (fold.ts, read through email_events_judged), each hit at its
+ * recorded time after the send. Reports precision and recall of the machine flag.
  */
 interface FixtureHit { type: "opened" | "clicked"; at: number; link?: number | "decoy"; agent: string; ip: string; method?: string; machine: boolean }
 interface Pattern { name: string; kind: string; person: { opened: boolean; clicked: boolean }; hits: FixtureHit[] }
@@ -55,7 +55,7 @@ beforeAll(async () => {
       i += group.length;
     }
   }
-  // The fold's last look at bursts, once the window has passed, completes the judgement (the first click of a burst).
+  // The fold judges bursts once the window has passed: only then is the judgement complete.
   await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
 });
 
