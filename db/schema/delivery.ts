@@ -216,7 +216,7 @@ export const eventFolds = pgTable(
     type: emailEventType("type").notNull(),
     machine: boolean("machine").notNull().default(false),
     occurredAt: ts("occurred_at").notNull(),
-    /** The event in the log and its email (opens and clicks): the fold judges a click's burst from them. */
+    /** A click's event in the log and its email (empty for other events): the fold judges its burst from them. */
     eventId: ref("event_id"),
     scheduledEmailId: ref("scheduled_email_id"),
   },

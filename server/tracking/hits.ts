@@ -22,6 +22,9 @@ export interface Hit {
   providerEventId?: string;
 }
 
+/** A click's event and email, for the fold's burst judgement; other events leave the two columns empty. */
+const CLICK_ONLY = sql.raw("case when type = 'clicked' then id end, case when type = 'clicked' then scheduled_email_id end");
+
 /**
  * Appends one event for a sent email and queues it for the fold, in one
  * statement: dedupe by provider event id, the event itself, the fold queue row.
@@ -51,7 +54,7 @@ export async function recordHit(db: Executor, hit: Hit): Promise<boolean> {
       returning campaign_id, id, run_id, recipient_id, scheduled_email_id, type, machine, occurred_at
     ), queued as (
       insert into event_folds (campaign_id, run_id, recipient_id, type, machine, occurred_at, event_id, scheduled_email_id)
-      select campaign_id, run_id, recipient_id, type, machine, occurred_at, id, scheduled_email_id from ev
+      select campaign_id, run_id, recipient_id, type, machine, occurred_at, ${CLICK_ONLY} from ev
       returning 1
     )
     select count(*)::int as recorded from queued`);
@@ -127,7 +130,7 @@ export function hitRow(hit: Hit, i: number) {
  * (several links of one email within a few seconds) are judged by the fold,
  * once every click of the window is in the log (fold.ts, decision 023), so a
  * batch of clicks costs what a batch of opens does: no probe of the log and
- * no update of it on this path. Each hit's event id goes into its fold row.
+ * no update of it on this path. A click's event id goes into its fold row.
  */
 export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
   return sql`
@@ -147,7 +150,7 @@ export function judgedHitsStatement(rows: Array<ReturnType<typeof hitRow>>) {
       returning campaign_id, id, run_id, recipient_id, scheduled_email_id, type, machine, occurred_at
     ), queued as (
       insert into event_folds (campaign_id, run_id, recipient_id, type, machine, occurred_at, event_id, scheduled_email_id)
-      select campaign_id, run_id, recipient_id, type, machine, occurred_at, id, scheduled_email_id from ev
+      select campaign_id, run_id, recipient_id, type, machine, occurred_at, ${CLICK_ONLY} from ev
       returning 1
     )
     -- Every judged hit is inserted: its index is the answer. Reading the count of queued rows (one pass, not one per
