@@ -111,7 +111,10 @@ export const outboxMessages = pgTable(
 
 /**
  * The append-only event log, range-partitioned by month on occurred_at (the
- * partitioning is in the migration: drizzle-kit does not model it).
+ * partitioning is in the migration: drizzle-kit does not model it). The view
+ * email_events_judged (migration 0032, not modelled either) selects every
+ * column with the fold's burst verdicts: a migration that drops or retypes a
+ * column must recreate it.
  */
 export const emailEvents = pgTable(
   "email_events",
