@@ -4,14 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
+import { TransactionRollbackError } from "drizzle-orm/errors";
 import { createCampaign } from "../server/campaigns/campaigns";
 import { transitionCampaign } from "../server/campaigns/lifecycle";
 import { createHttpApp } from "../server/http/app";
 import { outboxTransport } from "../server/sending/outbox-transport";
 import { sendRun } from "../server/sending/send-run";
+import { verifyCounters } from "../server/counters/verify";
 import { createTemplate } from "../server/templates/templates";
-import { foldEvents } from "../server/tracking/fold";
+import { burstsStatement, CLICK_HOLD_MS, foldEvents } from "../server/tracking/fold";
+import { hitRow, judgedHitsStatement } from "../server/tracking/hits";
 import { benchDatabase, fmt, report } from "./harness";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -44,8 +47,10 @@ export async function trackingBench() {
     writeFileSync(file, JSON.stringify(paths.map((p) => base + p)));
     execFile(process.execPath, ["--import", "tsx", path.join(root, "bench/load.ts"), `@${file}`, String(concurrency), String(seconds)], { cwd: root, maxBuffer: 1 << 22 }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
   });
-  const events = async (type: "opened" | "clicked") => (await db.execute<{ n: number; machine: number }>(sql`
-    select count(*)::int as n, count(*) filter (where machine)::int as machine from email_events where campaign_id = ${c.id} and type = ${type}`))[0]!;
+  // Counted through email_events_judged: a click the fold found in a burst is a machine's there (decision 023).
+  const events = async (type: "opened" | "clicked", afterId = 0) => (await db.execute<{ n: number; machine: number; last: number }>(sql`
+    select count(*)::int as n, count(*) filter (where machine)::int as machine, coalesce(max(id), 0) as last
+    from email_events_judged where campaign_id = ${c.id} and type = ${type} and id > ${afterId}`))[0]!;
   await load(pixels, 8, 2); // warm-up
   const before = await events("opened");
   const result = await load(pixels, 64, 10);
@@ -53,19 +58,53 @@ export async function trackingBench() {
   await load(clicks.slice(0, 200), 8, 2); // warm-up
   const clicksBefore = await events("clicked");
   const clickResult = await load(clicks, 64, 10);
-  const clicksAfter = await events("clicked");
-  const clicksRecorded = clicksAfter.n - clicksBefore.n;
+  const clicksRecorded = (await events("clicked")).n - clicksBefore.n;
+
+  // Work per batch, counted rather than timed (the machine is shared): EXPLAIN (ANALYZE, BUFFERS) of the recording
+  // statement on a batch of 64 hits like the load's (both links of 32 emails; 64 pixels), and of the fold's burst
+  // judgement on the clicks one fold batch would take; each in a transaction rolled back, so nothing is recorded twice.
+  const explain = async (statement: SQL) => {
+    let plan: { Plan: Record<string, number>; "Planning Time": number; "Execution Time": number } | undefined;
+    await db.transaction(async (tx) => {
+      const [row] = await tx.execute<{ "QUERY PLAN": Array<NonNullable<typeof plan>> }>(sql`explain (analyze, buffers, format json) ${statement}`);
+      plan = row!["QUERY PLAN"][0];
+      tx.rollback();
+    }).catch((error) => { if (!(error instanceof TransactionRollbackError)) throw error; });
+    return { blocks: plan!.Plan["Shared Hit Blocks"]! + plan!.Plan["Shared Read Blocks"]!, planning: plan!["Planning Time"], execution: plan!["Execution Time"] };
+  };
+  const emails = await db.execute<{ id: number }>(sql`select id from scheduled_emails where campaign_id = ${c.id} order by id limit 32`);
+  const at = Date.now();
+  const clickBatch = emails.flatMap((e, k) => ["https://example.com/pricing", "https://example.com/demo"].map((link, l) => hitRow({
+    campaignId: c.id, scheduledEmailId: e.id, type: "clicked", occurredAt: new Date(at + k * 10 + l * 300), data: { link }, userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120", ip: "127.0.0.1",
+  }, k * 2 + l)));
+  const openBatch = [...emails, ...emails].map((e, i) => hitRow({ campaignId: c.id, scheduledEmailId: e.id, type: "opened", occurredAt: new Date(at + i * 10), userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120", ip: "127.0.0.1" }, i));
+  const clickWork = await explain(judgedHitsStatement(clickBatch));
+  const openWork = await explain(judgedHitsStatement(openBatch));
+  const queuedClicks = await db.execute<{ campaign_id: number; run_id: number; scheduled_email_id: number; event_id: number; occurred_at: string }>(sql`
+    select campaign_id, run_id, scheduled_email_id, event_id, occurred_at from event_folds where type = 'clicked' order by id limit 5000`);
+  const burstWork = await explain(burstsStatement(queuedClicks.map((q) => ({ ...q, occurred_at: new Date(q.occurred_at).toISOString() }))));
+
+  // Fold everything, the clicks still inside the burst window too (as of the moment they may be counted).
   const t0 = performance.now();
   let folded = 0;
-  for (let n = await foldEvents(db); n > 0; n = await foldEvents(db)) folded += n;
+  const asOf = { now: new Date(Date.now() + CLICK_HOLD_MS) };
+  for (let n = await foldEvents(db, 5000, asOf); n > 0; n = await foldEvents(db, 5000, asOf)) folded += n;
   const foldSeconds = (performance.now() - t0) / 1000;
+  const judgedMachine = (await events("clicked", clicksBefore.last)).machine; // the load's clicks, not the warm-up's
+  const verified = await verifyCounters(db);
 
+  const perHit = (w: { blocks: number; planning: number; execution: number }, n: number) =>
+    `${fmt.format(w.blocks / n)} buffers per hit (${fmt.format(w.blocks)} for ${n}), ${fmt.format(w.planning)} ms planning, ${fmt.format(w.execution)} ms execution`;
   report("tracking (npm run bench -- tracking)", [
     ["open pixel, 64 concurrent keep-alive clients, 10 s", `${fmt.format(result.ok / result.seconds)} requests/s (p50 ${fmt.format(result.p50)} ms, p99 ${fmt.format(result.p99)} ms), ${result.failed} failed`, "≥ 2,000 requests/s"],
     ["every hit recorded", `${fmt.format(recorded)} events for ${fmt.format(result.ok)} answered requests`, "equal"],
     ["click redirect with machine judging, 64 concurrent keep-alive clients, 10 s", `${fmt.format(clickResult.ok / clickResult.seconds)} requests/s (p50 ${fmt.format(clickResult.p50)} ms, p99 ${fmt.format(clickResult.p99)} ms), ${clickResult.failed} failed`, "≥ 2,000 requests/s"],
-    ["every click recorded", `${fmt.format(clicksRecorded)} events for ${fmt.format(clickResult.ok)} answered requests (${fmt.format(clicksAfter.machine - clicksBefore.machine)} judged machine: the load clicks both links of an email about a second apart)`, "equal"],
+    ["every click recorded", `${fmt.format(clicksRecorded)} events for ${fmt.format(clickResult.ok)} answered requests (${fmt.format(judgedMachine)} judged machine once folded: the load clicks both links of an email about a second apart)`, "equal"],
+    ["recording statement, EXPLAIN (ANALYZE, BUFFERS): batch of 64 clicks", perHit(clickWork, clickBatch.length), "–"],
+    ["recording statement, EXPLAIN (ANALYZE, BUFFERS): batch of 64 opens", perHit(openWork, openBatch.length), "–"],
+    ["fold's burst judgement, EXPLAIN (ANALYZE, BUFFERS): the clicks of one fold batch", queuedClicks.length ? perHit(burstWork, queuedClicks.length).replace("per hit", "per click") : "no clicks queued", "–"],
     ["fold of those events into counters", `${fmt.format(folded)} events in ${fmt.format(foldSeconds)} s (${fmt.format(folded / foldSeconds)} events/s)`, "–"],
+    ["verify-counters after the fold", verified.drift.length ? `${verified.drift.length} counters differ from the log` : `no drift (${verified.checked.runs} run and ${verified.checked.campaigns} campaign checked against the log)`, "no drift"],
   ]);
   server.closeAllConnections();
   server.close();

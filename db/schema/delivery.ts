@@ -117,7 +117,10 @@ export const outboxMessages = pgTable(
 
 /**
  * The append-only event log, range-partitioned by month on occurred_at (the
- * partitioning is in the migration: drizzle-kit does not model it).
+ * partitioning is in the migration: drizzle-kit does not model it). The view
+ * email_events_judged (migration 0032, not modelled either) selects every
+ * column with the fold's burst verdicts: a migration that drops or retypes a
+ * column must recreate it.
  */
 export const emailEvents = pgTable(
   "email_events",
@@ -142,9 +145,29 @@ export const emailEvents = pgTable(
     // Only what the application reads by: a recipient's events (timeline, unsubscribe check). Partial: aggregate
     // events (legacy imports) have no recipient. No time index: monthly partitions prune by time. Dashboards read the rollups.
     index("email_events_recipient_idx").on(t.campaignId, t.recipientId).where(sql`recipient_id is not null`),
-    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends.
-    index("email_events_clicks_idx").on(t.campaignId, t.runId).where(sql`type = 'clicked'`),
+    // Clicks only (a small share of the log): the per-link tables read a campaign's or run's clicks without its sends,
+    // and the fold reads one email's clicks around a moment to find bursts (server/tracking/fold.ts).
+    index("email_events_clicks_idx").on(t.campaignId, t.runId, t.scheduledEmailId, t.occurredAt).where(sql`type = 'clicked'`),
   ],
+);
+
+/**
+ * Clicks found to be part of a burst (several links of one email within a
+ * few seconds) by the fold, once every click of the window is in the log.
+ * Kept beside the log so the log stays append-only: the view
+ * email_events_judged (migration 0032) reads an event with these folded in
+ * (machine, and "burst" among data.machineReasons). See decision 023.
+ */
+export const clickBursts = pgTable(
+  "click_bursts",
+  {
+    campaignId: ref("campaign_id").notNull(),
+    eventId: ref("event_id").notNull(),
+    /** The click's time: dropped with the log's partition of that month (herald_drop_event_partitions). */
+    occurredAt: ts("occurred_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.eventId] })],
 );
 
 /**
@@ -203,6 +226,9 @@ export const eventFolds = pgTable(
     type: emailEventType("type").notNull(),
     machine: boolean("machine").notNull().default(false),
     occurredAt: ts("occurred_at").notNull(),
+    /** A click's event in the log and its email (empty for other events): the fold judges its burst from them. */
+    eventId: ref("event_id"),
+    scheduledEmailId: ref("scheduled_email_id"),
   },
 );
 

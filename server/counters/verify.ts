@@ -49,7 +49,8 @@ const ACTUAL_RUNS = sql`
       count(*) filter (where type in ('sms_failed', 'sms_undelivered')) as sms_failed,
       count(distinct recipient_id) filter (where type = 'sms_replied') as sms_replied,
       count(distinct recipient_id) filter (where type = 'sms_opted_out') as sms_opted_out
-    from email_events group by campaign_id, run_id
+    -- email_events_judged: the log with the fold's burst verdicts (click_bursts) in its machine flag.
+    from email_events_judged group by campaign_id, run_id
   ), rc as (
     -- people_sent / people_bounced: the base of every rate (server/stats/rates.ts).
     select campaign_id, run_id, count(*) as recipients, count(*) filter (where first_sent_at is not null) as people_sent,

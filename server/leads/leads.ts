@@ -30,7 +30,7 @@ export async function getLead(db: Executor, id: number) {
     db.execute<{ type: string; occurred_at: string; campaign: string; campaign_id: number; run_number: number; machine: boolean; data: Record<string, unknown> }>(sql`
       select e.type, e.occurred_at::text, c.name as campaign, e.campaign_id, cr.run_number, e.machine, e.data
       from run_recipients r
-      join email_events e on e.campaign_id = r.campaign_id and e.recipient_id = r.id
+      join email_events_judged e on e.campaign_id = r.campaign_id and e.recipient_id = r.id
       join campaigns c on c.id = e.campaign_id
       join campaign_runs cr on cr.campaign_id = e.campaign_id and cr.id = e.run_id
       where r.lead_id = ${id}

@@ -28,7 +28,7 @@ export async function linkStats(db: Executor, q: { campaignId: number; runId?: n
     db.execute<{ link: string; decoy: boolean; human_clicks: number; machine_clicks: number; human_people: number; machine_people: number }>(sql`
       with c as (
         select data->>'link' as link, coalesce(data->>'decoy' = 'true', false) as decoy, machine, recipient_id
-        from email_events where campaign_id = ${q.campaignId} ${run} and type = 'clicked' and recipient_id is not null
+        from email_events_judged where campaign_id = ${q.campaignId} ${run} and type = 'clicked' and recipient_id is not null
       ), per_person as (
         select link, decoy, recipient_id, bool_or(not machine) as human from c group by 1, 2, 3
       )
@@ -38,7 +38,7 @@ export async function linkStats(db: Executor, q: { campaignId: number; runId?: n
       from c group by c.link, c.decoy`),
     db.execute<{ link: string; decoy: boolean; reason: string; clicks: number }>(sql`
       select data->>'link' as link, coalesce(data->>'decoy' = 'true', false) as decoy, r.reason, count(*)::int as clicks
-      from email_events, jsonb_array_elements_text(coalesce(data->'machineReasons', '[]'::jsonb)) as r(reason)
+      from email_events_judged, jsonb_array_elements_text(coalesce(data->'machineReasons', '[]'::jsonb)) as r(reason)
       where campaign_id = ${q.campaignId} ${run} and type = 'clicked' and machine and recipient_id is not null
       group by 1, 2, 3`),
     db.execute<{ html: string }>(sql`select html from run_steps where campaign_id = ${q.campaignId} ${run}`),

@@ -9,9 +9,10 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
  * break the link), flagged machine with the reasons on the event, and kept
  * out of the human figures. See docs/decisions/020-machine-clicks.md.
  *
- * What can be told from the request alone is judged here; what needs the
- * email's history (how soon after the send, other links clicked in the same
- * burst) is judged in the statement that records the hit (hits.ts).
+ * What can be told from the request alone is judged here; how soon after the
+ * send it came, in the statement that records the hit (hits.ts); other links
+ * of the email clicked in the same burst, by the fold before the click is
+ * counted (fold.ts, kept in click_bursts beside the log: decision 023).
  */
 export type MachineReason =
   | "head" // a HEAD request: link checkers and prefetchers, never a browser following a link
@@ -92,7 +93,7 @@ export interface HitRequest {
 
 /**
  * The reasons a request alone gives to call an open or a click a machine's
- * (none: it may be a person; hits.ts adds "early" and "burst"). A click
+ * (none: it may be a person; hits.ts adds "early", the fold "burst"). A click
  * before any open is not among them: a person whose mail client never loads
  * images clicks without opening.
  */

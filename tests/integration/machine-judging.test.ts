@@ -17,9 +17,9 @@ import { campaignFactory } from "../helpers/engine";
  * Recorded hit patterns (tests/fixtures/hit-patterns.json: people, Apple's
  * proxy, Safe Links, Proofpoint, Mimecast, burst scanners, HEAD probers)
  * replayed through the judging the tracking endpoints use: the request's own
- * reasons (machine.ts), the recording statement's (hits.ts) and the fold's
- * last look at bursts (fold.ts), each hit at its recorded time after the send. Reports precision and recall of the
- * machine flag.
+ * reasons (machine.ts), the recording statement's "early" (hits.ts) and the
+ * fold's bursts (fold.ts, read through email_events_judged), each hit at its
+ * recorded time after the send. Reports precision and recall of the machine flag.
  */
 interface FixtureHit { type: "opened" | "clicked"; at: number; link?: number | "decoy"; agent: string; ip: string; method?: string; machine: boolean }
 interface Pattern { name: string; kind: string; person: { opened: boolean; clicked: boolean }; hits: FixtureHit[] }
@@ -55,7 +55,7 @@ beforeAll(async () => {
       i += group.length;
     }
   }
-  // The fold's last look at bursts, once the window has passed, completes the judgement (the first click of a burst).
+  // The fold judges bursts once the window has passed: only then is the judgement complete.
   await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
 });
 
@@ -73,7 +73,7 @@ function toHit(h: FixtureHit, scheduledEmailId: number): Hit {
 describe("machine opens and clicks on recorded hit patterns", () => {
   it("flags machines with at least 95 % precision and 95 % recall, and says why on each event", async () => {
     const events = await t.services.db.execute<{ scheduled_email_id: number; type: string; occurred_at: string; link: string | null; machine: boolean; reasons: string[] | null }>(sql`
-      select scheduled_email_id, type::text, occurred_at::text, data->>'link' as link, machine, data->'machineReasons' as reasons from email_events
+      select scheduled_email_id, type::text, occurred_at::text, data->>'link' as link, machine, data->'machineReasons' as reasons from email_events_judged
       where campaign_id = ${campaignId} and type in ('opened', 'clicked')`);
     const link = (h: FixtureHit) => (h.link === "decoy" ? DECOY : h.link === undefined ? null : LINKS[h.link]!);
     const judged = (p: number, h: FixtureHit) => events.filter((e) => Number(e.scheduled_email_id) === emails[p]!.id && e.type === h.type && e.link === link(h) && Date.parse(e.occurred_at) === sentAt.getTime() + h.at);

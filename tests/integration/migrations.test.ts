@@ -65,9 +65,12 @@ describe("migrations", () => {
       expect(again).toEqual({ created: 0, dropped: 0 });
       expect(await partitions()).toEqual(["email_events_p2031_06", "email_events_p2031_07", "email_events_p2031_08", "email_events_p2031_09"]);
 
+      // The fold's burst verdicts on clicks (click_bursts) go with their month of the log.
+      await db.execute(sql`insert into click_bursts (campaign_id, event_id, occurred_at) values (1, 1, '2031-06-30T23:59:59Z'), (1, 2, '2031-07-01T00:00:00Z')`);
       const kept = await maintainEventPartitions(db, 1, new Date("2031-08-10T00:00:00Z"));
       expect(kept.dropped).toBe(1); // June 2031 ended more than a month before August
       expect((await partitions())[0]).toBe("email_events_p2031_07");
+      expect((await db.execute<{ event_id: number }>(sql`select event_id from click_bursts`)).map((r) => Number(r.event_id))).toEqual([2]);
     } finally {
       await close();
     }

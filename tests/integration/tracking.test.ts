@@ -107,7 +107,7 @@ describe("open and click tracking", () => {
     const hrefs = (html: string) => [...html.matchAll(/href="([^"]+\/c\/[^"]+)"/g)].map((m) => m[1]!.replace("http://localhost:3000", server.base));
     const later = () => new Date(Date.now() + 60_000);
     const clicks = (campaignId: number) => t.services.db.execute<{ link: string; machine: boolean; reasons: string[] | null }>(sql`
-      select data->>'link' as link, machine, data->'machineReasons' as reasons from email_events where campaign_id = ${campaignId} and type = 'clicked' order by occurred_at, id`);
+      select data->>'link' as link, machine, data->'machineReasons' as reasons from email_events_judged where campaign_id = ${campaignId} and type = 'clicked' order by occurred_at, id`);
 
     it("every email carries a hidden, signed decoy link no person sees; following it redirects but is a machine's click", async () => {
       const { c } = await sentCampaign(1);

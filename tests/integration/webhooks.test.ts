@@ -46,9 +46,32 @@ describe("Resend webhooks", () => {
     expect((await click(emails[1]!.id, "Mozilla/5.0 (Windows NT 10.0) Chrome/119 Safari/537.36", "148.163.150.20")).status).toBe(200); // Proofpoint's network
     await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
     const events = await t.services.db.execute<{ machine: boolean; reasons: string[] | null }>(sql`
-      select machine, data->'machineReasons' as reasons from email_events where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id`);
+      select machine, data->'machineReasons' as reasons from email_events_judged where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id`);
     expect(events).toEqual([{ machine: false, reasons: null }, { machine: true, reasons: ["scanner-network"] }]);
     expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1 });
+  });
+
+  it("two links of one email clicked within seconds through Resend are a burst, found by the fold like Herald's own clicks", async () => {
+    const { c, runId, emails } = await sent(2);
+    await t.services.db.execute(sql`update scheduled_emails set sent_at = now() - interval '1 hour' where run_id = ${runId}`);
+    const at = Date.now() - 30_000;
+    const click = (emailId: number, link: string, ms: number) => {
+      const e = event("email.clicked", c.id, emailId, { click: { link, userAgent: "Mozilla/5.0 (Windows NT 10.0) Chrome/119 Safari/537.36", ipAddress: "92.40.176.9", timestamp: new Date(at + ms).toISOString() } });
+      return deliverWebhook(url, secret, { ...e, created_at: new Date(at + ms).toISOString() });
+    };
+    // One at a time, as Resend delivers them: the second arrives after the first is long committed.
+    await click(emails[0]!.id, "https://example.com/pricing", 0);
+    await click(emails[0]!.id, "https://example.com/demo", 1_200);
+    await click(emails[1]!.id, "https://example.com/pricing", 0);
+    await click(emails[1]!.id, "https://example.com/pricing", 1_200); // one link twice: a person
+    await foldEvents(t.services.db, 5000, { now: new Date(Date.now() + 60_000) });
+    const events = await t.services.db.execute<{ scheduled_email_id: number; machine: boolean; reasons: string[] | null }>(sql`
+      select scheduled_email_id, machine, data->'machineReasons' as reasons from email_events_judged where campaign_id = ${c.id} and type = 'clicked' order by scheduled_email_id, occurred_at`);
+    expect(events.map((e) => [Number(e.scheduled_email_id), e.machine, e.reasons])).toEqual([
+      [emails[0]!.id, true, ["burst"]], [emails[0]!.id, true, ["burst"]], [emails[1]!.id, false, null], [emails[1]!.id, false, null],
+    ]);
+    expect(await getCampaign(t.services.db, c.id)).toMatchObject({ clicked: 2, humanClicked: 1 });
+    expect((await verifyCounters(t.services.db)).drift).toEqual([]);
   });
 
   it("records a verified delivery once, even when Resend delivers the webhook twice", async () => {
