@@ -74,7 +74,7 @@ export default function RunDetail() {
           </table>
         </div>
       ) : null}
-      <div className="muted small">Emails: {Object.entries(run.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
+      <div className="muted small">Emails: {Object.entries(timeline.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
         <select name="status" defaultValue={params.get("status") ?? ""} aria-label="Filter recipients by status">
