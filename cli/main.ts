@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { EmbeddedDatabaseError } from "../db/embedded-process";
 import { projectRoot } from "../db/root";
-import { ConfigError } from "../server/config";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError } from "./command";
 import { COMMANDS as commands } from "./registry";
@@ -58,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${helpText(command)}`);
       return 2;
     }
+    // Loaded here: server/config brings zod, which `herald --help` has no use for.
+    const { ConfigError } = await import("../server/config");
     if (error instanceof ConfigError || error instanceof DomainError || error instanceof EmbeddedDatabaseError) {
       console.error(error.message);
       return 1;
