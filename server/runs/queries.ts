@@ -41,11 +41,9 @@ export async function runRecipientsPage(db: Executor, input: z.input<typeof reci
   const run = await getRun(db, q.campaignId, q.runNumber);
   const where = recipientsWhere(q.campaignId, run.id, q);
   const offset = (q.page - 1) * q.pageSize;
-  const page = () => db.select().from(runRecipients).where(where).orderBy(asc(runRecipients.leadId)).limit(q.pageSize).offset(offset);
   const [found, tally] = await Promise.all([
-    q.search
-      ? db.select({ row: runRecipients, total: sql<number>`(count(*) over ())::int` }).from(runRecipients).where(where).orderBy(asc(runRecipients.leadId)).limit(q.pageSize).offset(offset)
-      : page().then((rows) => rows.map((row) => ({ row, total: null as number | null }))),
+    db.select({ row: runRecipients, total: q.search ? sql<number | null>`(count(*) over ())::int` : sql<null>`null` })
+      .from(runRecipients).where(where).orderBy(asc(runRecipients.leadId)).limit(q.pageSize).offset(offset),
     recipientTally(db, q.campaignId, run.id, run.recipients),
   ]);
   let total: number;
