@@ -27,7 +27,7 @@ export const run: Command = {
     const name = requireString(values, "campaign");
     const limit = values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError("--limit must be a positive whole number");
-    const app = await boot();
+    const app = await boot({ migrate: values["dry-run"] ? "check" : true });
     const { services } = app;
     try {
       const { id } = await findCampaignByName(services.db, name);

@@ -71,7 +71,7 @@ async function printLinks(values: Record<string, unknown>) {
   if (!values.campaign) throw new UsageError("--links needs --campaign NAME");
   const runNumber = values.run === undefined ? undefined : Number(values.run);
   if (runNumber !== undefined && (!Number.isInteger(runNumber) || runNumber < 1)) throw new UsageError("--run must be a run number like 2");
-  const app = await boot();
+  const app = await boot({ migrate: "check" });
   try {
     const campaign = await findCampaignByName(app.services.db, values.campaign as string);
     const runId = runNumber ? (await getRun(app.services.db, campaign.id, runNumber)).id : undefined;

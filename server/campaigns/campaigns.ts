@@ -4,6 +4,7 @@ import {
   campaignLists, campaignRuns, campaigns, campaignSenders, listMembers, lists, senderIdentities, sequenceSteps, templates,
 } from "../../db/schema";
 import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../errors";
+import { emailTally, type StepProgress } from "../runs/tallies";
 import { smsTemplateFor } from "../sms/templates";
 import { ratesOf } from "../stats/rates";
 import { campaignSettingsInput, type CampaignSettings, type CampaignSettingsInput } from "./schema";
@@ -181,37 +182,20 @@ export function fromAddresses(c: { fromName: string; fromEmail: string }, sender
   return senders.length ? senders.map((s) => fmt(c.fromName || s.fromName, s.fromEmail)) : [fmt(c.fromName, c.fromEmail)];
 }
 
-type StepProgress = { stepNumber: number; total: number; sent: number; failed: number; waiting: number };
-/** A run with more emails than this has its step breakdown counted at most every STEP_PROGRESS_TTL_MS (per process). */
-const LARGE_RUN_EMAILS = 50_000;
-const STEP_PROGRESS_TTL_MS = 15_000;
-const stepProgressCache = new Map<number, { at: number; rows: Promise<StepProgress[]> }>();
-
 /**
  * Per-step progress of the current run: emails sent, failed and waiting for
  * each step. Counting reads every email of the run, and open campaign pages
  * ask every 3 s: for a large run (a million emails take about a second to
- * count) every page of every viewer shares one count per 15 s, while the
- * run's own counters (sent, failed) stay live.
+ * count) every page of every viewer, and the run's own page, share one count
+ * per 15 s (server/runs/tallies.ts), while the run's own counters (sent,
+ * failed) stay live.
  */
 export async function stepProgress(db: Executor, campaignId: number): Promise<StepProgress[]> {
   const [c] = await db.select({ runId: campaigns.currentRunId, emails: campaignRuns.scheduledCount }).from(campaigns)
     .leftJoin(campaignRuns, and(eq(campaignRuns.campaignId, campaigns.id), eq(campaignRuns.id, campaigns.currentRunId)))
     .where(eq(campaigns.id, campaignId));
   if (!c?.runId) return [];
-  const runId = c.runId;
-  const cached = stepProgressCache.get(runId);
-  if ((c.emails ?? 0) > LARGE_RUN_EMAILS && cached && Date.now() - cached.at < STEP_PROGRESS_TTL_MS) return cached.rows;
-  const rows = db.execute<{ step_number: number; total: number; sent: number; failed: number; waiting: number }>(sql`
-    select step_number, count(*)::int as total, count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'failed')::int as failed,
-           count(*) filter (where status in ('pending', 'paused', 'sending'))::int as waiting
-    from scheduled_emails where campaign_id = ${campaignId} and run_id = ${runId} group by step_number order by step_number`)
-    .then((r) => r.map((x) => ({ stepNumber: Number(x.step_number), total: x.total, sent: x.sent, failed: x.failed, waiting: x.waiting })));
-  if ((c.emails ?? 0) > LARGE_RUN_EMAILS) {
-    for (const [id, entry] of stepProgressCache) if (Date.now() - entry.at >= STEP_PROGRESS_TTL_MS) stepProgressCache.delete(id);
-    stepProgressCache.set(runId, { at: Date.now(), rows: rows.catch((error) => { stepProgressCache.delete(runId); throw error; }) });
-  }
-  return rows;
+  return (await emailTally(db, campaignId, c.runId, c.emails ?? 0)).steps;
 }
 
 export async function findCampaignByName(db: Executor, name: string) {
