@@ -1,13 +1,15 @@
 import { chaosBench } from "./chaos";
+import { cliBench } from "./cli";
 import { engineBench } from "./engine";
 import { legacyBench } from "./legacy";
 import { describeDefaultServer, load } from "./harness";
+import { smsBench } from "./sms";
 import { statsBench } from "./stats";
 import { syncBench } from "./sync";
 import { trackingBench } from "./tracking";
 import { uiBench } from "./ui";
 
-const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench, sync: syncBench, ui: uiBench, legacy: legacyBench, chaos: chaosBench };
+const suites: Record<string, () => Promise<void>> = { engine: engineBench, stats: statsBench, tracking: trackingBench, sync: syncBench, ui: uiBench, legacy: legacyBench, chaos: chaosBench, sms: smsBench, cli: cliBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(suites);

@@ -35,14 +35,17 @@ export async function boot(options: { migrate?: boolean | "check"; log?: Logger;
     stopEmbedded = embedded.stop;
     if (!embedded.owned) log.info("Using the embedded PostgreSQL another Herald process started");
   }
-  // Read-only commands only check (one query) instead of taking the migration lock and reading every migration file.
-  if (options.migrate === "check") {
-    if (await migrationsPending(databaseUrl)) {
-      await stopEmbedded();
-      throw new DomainError("The database needs migrating first: run `npx herald migrate` (or start Herald once).");
-    }
-  } else if (options.migrate !== false) await migrateDatabase(databaseUrl);
-  const { db, close } = createDb(databaseUrl, { max: options.poolSize ?? 10 });
+  const { sql, db, close } = createDb(databaseUrl, { max: options.poolSize ?? 10 });
+  try {
+    // Read-only commands only check (one query) instead of taking the migration lock and reading every migration file.
+    if (options.migrate === "check") {
+      if (await migrationsPending(sql)) throw new DomainError("The database needs migrating first: run `npx herald migrate` (or start Herald once).");
+    } else if (options.migrate !== false) await migrateDatabase(databaseUrl);
+  } catch (error) {
+    await close();
+    await stopEmbedded();
+    throw error;
+  }
   const secret = await resolveSecret(db, config);
   return {
     services: { config, db, log, secret },

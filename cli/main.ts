@@ -1,15 +1,26 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { EmbeddedDatabaseError } from "../db/embedded-process";
-import { ConfigError } from "../server/config";
+import { projectRoot } from "../db/root";
 import { DomainError } from "../server/errors";
 import { helpText, parse, UsageError } from "./command";
 import { COMMANDS as commands } from "./registry";
+
+/** Set by scripts/build-cli.js in the compiled CLI; undefined when the sources run through tsx. */
+declare const __HERALD_BUILD__: { version: string; builtAt: string } | undefined;
+
+function version(): string {
+  if (typeof __HERALD_BUILD__ !== "undefined") return `herald ${__HERALD_BUILD__.version} (compiled ${__HERALD_BUILD__.builtAt})`;
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as { version: string };
+  return `herald ${pkg.version} (TypeScript sources through tsx: slower to start; \`npm run build\` compiles them)`;
+}
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     "herald: campaign control for outreach teams",
     "",
-    "Usage: herald <command> [options]   (herald <command> --help for details)",
+    "Usage: herald <command> [options]   (herald <command> --help for details; herald --version)",
     "",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join("\n");
@@ -19,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(overview());
     return argv.length === 0 ? 1 : 0;
+  }
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    console.log(version());
+    return 0;
   }
   // Longest match first, so "user add" wins over a hypothetical "user".
   const entry = [...commands]
@@ -42,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${helpText(command)}`);
       return 2;
     }
+    // Loaded here: server/config brings zod, which `herald --help` has no use for.
+    const { ConfigError } = await import("../server/config");
     if (error instanceof ConfigError || error instanceof DomainError || error instanceof EmbeddedDatabaseError) {
       console.error(error.message);
       return 1;

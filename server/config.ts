@@ -38,6 +38,19 @@ const schema = z.object({
     (v) => (v === "" ? undefined : v),
     z.string().refine(validWebhookSecret, "must be the whsec_… signing secret from Resend's webhook page (the key after whsec_ is missing or too short)").optional(),
   ),
+  /** Twilio (SMS). Without an account SID and auth token, text messages land in the Outbox like email does. */
+  TWILIO_ACCOUNT_SID: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be the AC… account SID from Twilio's console").optional()),
+  TWILIO_AUTH_TOKEN: optionalString,
+  /** Sender numbers (E.164, comma-separated; rotated by message), or a Messaging Service SID (MG…) that picks them itself. */
+  TWILIO_FROM_NUMBERS: optionalString,
+  TWILIO_MESSAGING_SERVICE_SID: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be a Messaging Service SID (MG…)").optional()),
+  /** Tests point the SDK at a local fake; unset in production (api.twilio.com). */
+  TWILIO_BASE_URL: optionalUrl,
+  /** Messages a second per sender number (a US long code: 1) and for the whole account, paced across every worker. */
+  TWILIO_NUMBER_MPS: z.coerce.number().positive().max(10_000).default(1),
+  TWILIO_ACCOUNT_MPS: z.coerce.number().positive().max(10_000).default(100),
+  /** Country of phone numbers written without a country code (ISO 3166 alpha-2, e.g. GB); unset: such numbers are refused. */
+  SMS_DEFAULT_COUNTRY: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code like GB").optional()),
   AIRTABLE_TOKEN: optionalString,
   AIRTABLE_ENDPOINT_URL: optionalUrl,
   AIRTABLE_CONTROL_BASE_ID: optionalString,
@@ -54,6 +67,10 @@ export interface Config extends Env {
   /** HERALD_DEMO or HERALD_DEMO_DATA when set; undefined means "the default for this kind of database". */
   demo: boolean | undefined;
   transport: "resend" | "outbox";
+  /** Where text messages go: Twilio when its credentials are set, else the Outbox. */
+  smsTransport: "twilio" | "outbox";
+  /** What an SMS is sent from: sender numbers (rotated) or one Messaging Service. */
+  smsSenders: { numbers: string[]; messagingServiceSid: string | null };
   airtable: "on" | "off";
 }
 
@@ -78,11 +95,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  const numbers = (e.TWILIO_FROM_NUMBERS ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  const smsProblems: string[] = [];
+  if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) smsProblems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both, or neither (then text messages go to the Outbox)");
+  if (e.TWILIO_ACCOUNT_SID && !numbers.length && !e.TWILIO_MESSAGING_SERVICE_SID) smsProblems.push("TWILIO_FROM_NUMBERS or TWILIO_MESSAGING_SERVICE_SID: Twilio needs a sender number or a Messaging Service");
+  for (const n of numbers) if (!/^\+[1-9][0-9]{6,14}$/.test(n)) smsProblems.push(`TWILIO_FROM_NUMBERS: "${n}" is not an E.164 number like +14155550123`);
+  if (smsProblems.length) throw new ConfigError(smsProblems);
   return {
     ...e,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     demo: e.HERALD_DEMO ?? e.HERALD_DEMO_DATA,
     transport: e.RESEND_API_KEY ? "resend" : "outbox",
+    smsTransport: e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN ? "twilio" : "outbox",
+    smsSenders: { numbers, messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID ?? null },
     airtable: e.AIRTABLE_TOKEN ? "on" : "off",
   };
 }

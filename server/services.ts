@@ -19,6 +19,9 @@ export interface Services {
  */
 export async function resolveSecret(db: Database, config: Config): Promise<string> {
   if (config.HERALD_SECRET) return config.HERALD_SECRET;
+  // Read first: a read-only command on a database that has its secret writes nothing.
+  const [kept] = await db.execute<{ value: string }>(sql`select value from settings where key = 'secret'`);
+  if (kept) return kept.value;
   const generated = randomBytes(32).toString("base64url");
   await db.execute(sql`insert into settings (key, value) values ('secret', ${generated}) on conflict (key) do nothing`);
   const rows = await db.execute<{ value: string }>(sql`select value from settings where key = 'secret'`);

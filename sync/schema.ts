@@ -22,6 +22,8 @@ const percent = (name: string): FieldSpec => ({ name, type: "percent", options: 
 const metrics = [count("Sent"), count("Delivered"), count("Failed"), count("Opened"), count("Clicked"), count("Replied"), count("Bounced"), count("Unsubscribed"), percent("Open Rate"), percent("Click Rate"), percent("Reply Rate"), percent("Bounce Rate"),
   // Machine opens and clicks left out (docs/decisions/020); empty where people cannot be told from machines (legacy totals).
   count("Human Opened"), count("Human Clicked"), percent("Human Open Rate"), percent("Human Click Rate"), percent("Human Click-to-Open")];
+/** Text messages (docs/decisions/040), named as the outreach team's SMS engine named them; rates per text sent. */
+const smsMetrics = [count("Total Sent"), count("Total Delivered"), count("Total Failed"), count("Total Replies"), count("Total Opt Outs"), percent("Delivery Rate"), percent("Opt Out Rate")];
 const dateTime = (name: string): FieldSpec => ({ name, type: "dateTime", options: { timeZone: "utc", dateFormat: { name: "iso" }, timeFormat: { name: "24hour" } } });
 
 export const CONTROL_TABLE = "Campaigns";
@@ -38,6 +40,7 @@ export const controlBase: TableSpec[] = [{
     { name: "Status Changed", type: "lastModifiedTime", manual: 'In the Campaigns table add a field "Status Changed" of type "Last modified time", set to "Specific fields" → Status (optional: it shows ops when Status last changed; Herald does not need it)' },
     count("Run"),
     ...metrics,
+    ...smsMetrics,
     dateTime("Last Run At"),
     { name: "Last Run Result", type: "multilineText" },
     dateTime("Last Synced"),
@@ -53,6 +56,7 @@ export const performanceBase: TableSpec[] = [
 const herald: Record<string, AirtableStatus> = { draft: "Draft", scheduled: "Scheduled", running: "Active", paused: "Paused", completed: "Completed", cancelled: "Cancelled", failed: "Failed" };
 /** The Control fields Herald owns besides Status: an edit to any of them is undone by the next round. */
 export const CONTROL_READ_ONLY = ["Herald ID", "Name", "Run", "Sent", "Delivered", "Failed", "Opened", "Clicked", "Replied", "Bounced", "Unsubscribed", "Open Rate", "Click Rate", "Reply Rate", "Bounce Rate",
-  "Human Opened", "Human Clicked", "Human Open Rate", "Human Click Rate", "Human Click-to-Open", "Last Run At", "Last Run Result"];
+  "Human Opened", "Human Clicked", "Human Open Rate", "Human Click Rate", "Human Click-to-Open", "Last Run At", "Last Run Result",
+  "Total Sent", "Total Delivered", "Total Failed", "Total Replies", "Total Opt Outs", "Delivery Rate", "Opt Out Rate"];
 
 export const toAirtableStatus = (status: string): AirtableStatus => herald[status] ?? "Draft";

@@ -1,5 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
+import { countSegments, MAX_SEGMENTS, OPT_OUT_LINE, withOptOut, withoutOptOut } from "../../shared/sms-segments";
 
 export interface CampaignFormValues {
   name: string;
@@ -15,7 +16,7 @@ export interface CampaignFormValues {
   throttlePerMinute: number;
   listIds: number[];
   senderIds: number[];
-  steps: Array<{ templateId: number; delayMinutes: number; stopOnReply: boolean }>;
+  steps: Array<{ channel?: "email" | "sms"; templateId?: number; smsBody?: string | null; delayMinutes: number; stopOnReply: boolean }>;
 }
 
 interface Options {
@@ -29,7 +30,10 @@ const days = [[1, "Mon"], [2, "Tue"], [3, "Wed"], [4, "Thu"], [5, "Fri"], [6, "S
 /** One form for creating and editing; the server re-validates everything with the same zod schema. */
 export function CampaignForm({ initial, options, error, submitLabel, version }: { initial: CampaignFormValues; options: Options; error?: string | null; submitLabel: string; version?: number }) {
   const [kind, setKind] = useState(initial.kind);
-  const [steps, setSteps] = useState(initial.steps.length ? initial.steps : [{ templateId: options.templates[0]?.id ?? 0, delayMinutes: 0, stopOnReply: true }]);
+  const [steps, setSteps] = useState<CampaignFormValues["steps"]>(initial.steps.length
+    ? initial.steps.map((st) => ({ ...st, channel: st.channel ?? "email", smsBody: st.channel === "sms" ? withoutOptOut(st.smsBody ?? "") : "" }))
+    : [{ channel: "email", templateId: options.templates[0]?.id ?? 0, smsBody: "", delayMinutes: 0, stopOnReply: true }]);
+  const change = (i: number, patch: Partial<CampaignFormValues["steps"][number]>) => setSteps(steps.map((s, k) => (k === i ? { ...s, ...patch } : s)));
   const busy = useNavigation().state === "submitting";
   const shown = kind === "broadcast" ? steps.slice(0, 1) : steps;
   return (
@@ -55,11 +59,27 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
         {shown.map((step, i) => (
           <div className="step-row" key={i}>
             <strong aria-hidden>{i + 1}.</strong>
-            <label>Template
-              <select name="stepTemplate" value={step.templateId} onChange={(e) => setSteps(steps.map((s, k) => (k === i ? { ...s, templateId: Number(e.target.value) } : s)))}>
-                {options.templates.map((t) => <option key={t.id} value={t.id}>{t.name} — {t.subject}</option>)}
+            <label>Channel
+              <select name="stepChannel" value={step.channel ?? "email"} onChange={(e) => {
+                const channel = e.target.value as "email" | "sms";
+                change(i, { channel, templateId: channel === "email" && !options.templates.some((t) => t.id === step.templateId) ? options.templates[0]?.id : step.templateId });
+              }}>
+                <option value="email">Email</option><option value="sms">SMS (text message)</option>
               </select>
             </label>
+            {step.channel === "sms" ? (
+              <>
+                <input type="hidden" name="stepTemplate" value="0" />
+                <SmsBodyField index={i} body={step.smsBody ?? ""} onChange={(smsBody) => change(i, { smsBody })} />
+              </>
+            ) : (
+              <label>Template
+                <input type="hidden" name="stepSmsBody" value="" />
+                <select name="stepTemplate" value={step.templateId ?? options.templates[0]?.id ?? 0} onChange={(e) => change(i, { templateId: Number(e.target.value) })}>
+                  {options.templates.map((t) => <option key={t.id} value={t.id}>{t.name} — {t.subject}</option>)}
+                </select>
+              </label>
+            )}
             <label>{i === 0 ? "Delay after start (hours)" : "Delay after previous (hours)"}
               <input name="stepDelayHours" type="number" min={0} step="0.25" value={step.delayMinutes / 60} onChange={(e) => setSteps(steps.map((s, k) => (k === i ? { ...s, delayMinutes: Math.round(Number(e.target.value) * 60) } : s)))} />
             </label>
@@ -71,7 +91,7 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
             {kind === "sequence" && shown.length > 1 ? <button type="button" className="danger" onClick={() => setSteps(steps.filter((_s, k) => k !== i))} aria-label={`Remove step ${i + 1}`}>Remove</button> : <span />}
           </div>
         ))}
-        {kind === "sequence" ? <button type="button" onClick={() => setSteps([...steps, { templateId: options.templates[0]?.id ?? 0, delayMinutes: 3 * 24 * 60, stopOnReply: true }])}>Add step</button> : null}
+        {kind === "sequence" ? <button type="button" onClick={() => setSteps([...steps, { channel: "email", templateId: options.templates[0]?.id ?? 0, smsBody: "", delayMinutes: 3 * 24 * 60, stopOnReply: true }])}>Add step</button> : null}
         {!options.templates.length ? <p className="error">There are no templates yet: create one first.</p> : null}
       </fieldset>
 
@@ -104,5 +124,28 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
 
       <div><button type="submit" className="primary" disabled={busy}>{busy ? "Saving…" : submitLabel}</button></div>
     </Form>
+  );
+}
+
+/**
+ * An SMS step's body with a live count as carriers bill it (GSM-7: 160 / 153
+ * a segment; any other character makes it UCS-2: 70 / 67), counted with the
+ * opt-out line, which is shown fixed under the body and cannot be removed.
+ */
+function SmsBodyField({ index, body, onChange }: { index: number; body: string; onChange: (body: string) => void }) {
+  const count = countSegments(withOptOut(body));
+  const tooLong = count.segments > MAX_SEGMENTS;
+  return (
+    <div className="stack sms-field">
+      <label>Text message (merge tags like {"{{first_name|there}}"} work)
+        <textarea name="stepSmsBody" rows={3} value={body} onChange={(e) => onChange(withoutOptOut(e.target.value))} required maxLength={1800} aria-describedby={`sms-count-${index}`} />
+      </label>
+      <div className="small sms-fixed" aria-label="Opt-out line, always added">{OPT_OUT_LINE}</div>
+      <div id={`sms-count-${index}`} className={`small sms-count${tooLong ? " error" : " muted"}`} aria-live="polite">
+        {count.units} / {count.segments <= 1 ? count.perSegment : count.segments * count.perSegment} {count.encoding === "GSM-7" ? "characters" : "UCS-2 units"} · {count.segments} {count.segments === 1 ? "segment" : "segments"} · {count.encoding}
+        {count.unicode.length ? ` (because of ${count.unicode.map((c) => `“${c}”`).join(" ")})` : ""}
+        {tooLong ? ` — at most ${MAX_SEGMENTS} segments` : ""}
+      </div>
+    </div>
   );
 }

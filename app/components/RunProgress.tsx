@@ -6,6 +6,9 @@ export interface RunNumbers {
   scheduledCount: number;
   sent: number;
   failed: number;
+  /** Text messages (SMS steps) sent and failed: part of the scheduled count too. */
+  smsSent?: number;
+  smsFailed?: number;
 }
 
 export interface StepProgress {
@@ -18,7 +21,7 @@ export interface StepProgress {
 
 /** The current run's progress, from the page's own data: the page refreshes everything at once (useLivePage). */
 export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: StepProgress[]; live: boolean }) {
-  const done = run.sent + run.failed;
+  const done = run.sent + run.failed + (run.smsSent ?? 0) + (run.smsFailed ?? 0);
   const left = Math.max(0, run.scheduledCount - done);
   const ended = ["COMPLETED", "CANCELLED", "FAILED"].includes(run.status);
   const pct = run.scheduledCount ? Math.round((done / run.scheduledCount) * 100) : 0;
@@ -31,6 +34,7 @@ export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: Ste
       <progress max={run.scheduledCount || 1} value={done} style={{ width: "100%", height: 12 }} aria-label={`Run ${run.runNumber}: ${pct}% done`} />
       <div className="row small">
         <span data-testid="progress-sent"><strong>{fmtInt(run.sent)}</strong> sent</span>
+        {run.smsSent || run.smsFailed ? <span data-testid="progress-sms"><strong>{fmtInt(run.smsSent ?? 0)}</strong> texts sent, <strong>{fmtInt(run.smsFailed ?? 0)}</strong> failed</span> : null}
         <span><strong>{fmtInt(run.failed)}</strong> failed</span>
         {ended ? (
           left ? <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> never sent: the run was {run.status.toLowerCase()}</span> : null

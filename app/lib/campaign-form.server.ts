@@ -6,6 +6,8 @@ export function settingsFromForm(form: FormData): CampaignFormValues {
   const templates = numbers("stepTemplate");
   const delays = numbers("stepDelayHours");
   const stops = form.getAll("stepStopOnReply").map((v) => v === "yes");
+  const channels = form.getAll("stepChannel").map((v) => (v === "sms" ? "sms" as const : "email" as const));
+  const bodies = form.getAll("stepSmsBody").map(String);
   const startAt = String(form.get("startAt") ?? "");
   return {
     name: String(form.get("name") ?? ""),
@@ -21,7 +23,10 @@ export function settingsFromForm(form: FormData): CampaignFormValues {
     throttlePerMinute: Number(form.get("throttlePerMinute") ?? 600),
     listIds: numbers("listIds"),
     senderIds: numbers("senderIds"),
-    steps: templates.map((templateId, i) => ({ templateId, delayMinutes: Math.round((delays[i] ?? 0) * 60), stopOnReply: stops[i] ?? true })),
+    steps: templates.map((templateId, i) => ({
+      channel: channels[i] ?? "email", templateId: channels[i] === "sms" ? undefined : templateId, smsBody: channels[i] === "sms" ? bodies[i] ?? "" : undefined,
+      delayMinutes: Math.round((delays[i] ?? 0) * 60), stopOnReply: stops[i] ?? true,
+    })),
   };
 }
 

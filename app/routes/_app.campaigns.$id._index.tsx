@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ActionButton } from "../components/ConfirmForm";
+import { SmsCounters } from "../components/SmsCounters";
 import { Kpi } from "../components/Kpi";
 import { PreflightForm } from "../components/PreflightForm";
 import { LegacyReceipt } from "../components/LegacyReceipt";
@@ -144,6 +145,7 @@ export default function CampaignPage() {
         <Kpi label={RATE_LABELS.reply} value={fmtPct(c.rates.reply)} hint={`${fmtInt(c.replied)} replied`} />
       </div>
 
+      {c.steps.some((s) => s.channel === "sms") || c.smsSent ? <SmsCounters counts={c} title="Text messages (SMS), lifetime" /> : null}
       {c.currentRun ? <RunProgress run={c.currentRun} steps={stepProgress} live={live} /> : null}
       {c.currentRun?.status === "SENDING" && c.provider.message ? <p className="card" role="status">{c.provider.message}</p> : null}
       <LegacyReceipt receipts={legacy} />
@@ -154,7 +156,9 @@ export default function CampaignPage() {
           <ol className="stack" style={{ margin: 0, paddingLeft: "1.2rem" }}>
             {c.steps.map((s) => (
               <li key={s.stepNumber}>
-                <strong>{s.templateName}</strong> <span className="muted">“{s.subject}”</span>
+                {s.channel === "sms"
+                  ? <><span className="badge">SMS</span> <span className="small" style={{ whiteSpace: "pre-wrap" }}>{s.smsBody}</span></>
+                  : <><span className="badge">Email</span> <strong>{s.templateName}</strong> <span className="muted">“{s.subject}”</span></>}
                 {s.running && s.running.subject !== null && s.running.changed ? <div className="small notice">Run {c.currentRun?.runNumber} keeps the version it started with (“{s.running.subject}”); this edit applies to the next run.</div> : null}
                 <div className="muted small">{s.stepNumber === 1 ? (s.delayMinutes ? `${formatDelay(s.delayMinutes)} after the start` : "at the start") : s.delayMinutes ? `${formatDelay(s.delayMinutes)} after step ${s.stepNumber - 1}` : `right after step ${s.stepNumber - 1}`}{s.stopOnReply ? " · stops on reply" : ""}</div>
               </li>
@@ -189,7 +193,7 @@ export default function CampaignPage() {
         {runs.length ? (
           <div className="table-wrap">
             <table className="data">
-              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
+              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Texts sent</th><th scope="col" className="num">SMS delivery (per text)</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>
@@ -201,6 +205,8 @@ export default function CampaignPage() {
                     <td className="num">{fmtInt(r.recipients)}</td>
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>
+                    <td className="num">{fmtInt(r.smsSent)}</td>
+                    <td className="num">{fmtPct(r.smsSent ? r.smsDelivered / r.smsSent : null)}</td>
                     <td className="num">{fmtPct(r.rates.open)}</td>
                     <td className="num">{fmtPct(r.rates.humanOpen)}</td>
                     <td className="num">{fmtPct(r.rates.click)}</td>

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Kpi } from "../components/Kpi";
+import { SmsCounters } from "../components/SmsCounters";
 import { LinkTable } from "../components/LinkTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { When } from "../components/Time";
@@ -19,12 +20,12 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const runNumber = Number(params.run);
   const url = new URL(request.url);
   const [campaign, page, links] = await guarded(request, () => Promise.all([
-    context.trpc.campaigns.get({ campaignId }),
+    context.trpc.campaigns.heading({ campaignId }),
     context.trpc.campaigns.recipients({ campaignId, runNumber, page: Math.max(1, Number(url.searchParams.get("page")) || 1), pageSize: 50, ...recipientQuery(url.searchParams) }),
     context.trpc.engagement.links({ campaignId, runNumber }),
   ]));
   const timeline = await guarded(request, () => context.trpc.campaigns.runTimeline({ campaignId, runNumber, recipientIds: page.recipients.map((x) => x.id) }));
-  return json({ campaign: { id: campaign.id, name: campaign.name, timeZone: campaign.timeZone }, page, timeline, links });
+  return json({ campaign: { id: campaign.id, name: campaign.name }, page, timeline, links });
 }
 
 export default function RunDetail() {
@@ -55,6 +56,7 @@ export default function RunDetail() {
         <Kpi label={RATE_LABELS.humanClick} value={fmtPct(run.rates.humanClick)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}, machines left out`} />
         <Kpi label={RATE_LABELS.humanClickToOpen} value={fmtPct(run.rates.humanClickToOpen)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.humanOpened)} people who opened`} />
       </div>
+      {run.smsSent || run.smsFailed ? <SmsCounters counts={run} title={`Text messages (SMS) of run ${run.runNumber}`} /> : null}
       {["SENDING", "SCHEDULED", "PAUSED"].includes(run.status) ? (
         <p className="card small" data-testid="estimated-finish">
           {timeline.finish.at ? <>Estimated finish: <strong><When value={timeline.finish.at} /></strong> <span className="muted">({timeline.finish.note})</span></> : timeline.finish.note}
@@ -74,7 +76,7 @@ export default function RunDetail() {
           </table>
         </div>
       ) : null}
-      <div className="muted small">Emails: {Object.entries(run.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
+      <div className="muted small">Emails: {Object.entries(timeline.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
         <select name="status" defaultValue={params.get("status") ?? ""} aria-label="Filter recipients by status">

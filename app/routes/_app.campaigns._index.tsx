@@ -69,6 +69,9 @@ export default function Campaigns() {
                 <th scope="col" className="num">{RATE_LABELS.humanOpen}</th>
                 <th scope="col" className="num">{RATE_LABELS.click}</th>
                 <th scope="col" className="num">{RATE_LABELS.humanClick}</th>
+                <th scope="col" className="num">Texts sent (lifetime)</th>
+                <th scope="col" className="num">SMS delivery (per text)</th>
+                <th scope="col" className="num">SMS opt-outs (per text)</th>
                 <th scope="col">Last run</th>
               </tr>
             </thead>
@@ -96,6 +99,9 @@ export default function Campaigns() {
                   <td className="num" data-testid="human-open-rate">{fmtPct(c.rates.humanOpen)}</td>
                   <td className="num">{fmtPct(c.rates.click)}</td>
                   <td className="num" data-testid="human-click-rate">{fmtPct(c.rates.humanClick)}</td>
+                  <td className="num" data-testid="sms-sent">{fmtInt(c.smsSent)}</td>
+                  <td className="num" data-testid="sms-delivery-rate">{fmtPct(c.smsRates.delivery)}</td>
+                  <td className="num" data-testid="sms-opt-out-rate">{fmtPct(c.smsRates.optOut)}</td>
                   <td className="small">{c.lastRunResult ?? <span className="muted">–</span>}</td>
                 </tr>
               ))}

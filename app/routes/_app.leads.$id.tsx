@@ -21,7 +21,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
   }
   const result = await attempt(() => context.trpc.leads.update({ id, fields: {
     email: String(form.get("email") ?? ""), firstName: String(form.get("firstName") ?? ""), lastName: String(form.get("lastName") ?? ""),
-    company: String(form.get("company") ?? ""), timeZone: String(form.get("timeZone") ?? ""), listIds: form.getAll("listIds").map(Number),
+    company: String(form.get("company") ?? ""), timeZone: String(form.get("timeZone") ?? ""), phone: String(form.get("phone") ?? ""), listIds: form.getAll("listIds").map(Number),
   } }));
   return result.ok ? json({ ok: true as const, message: "Saved. Runs already under way keep what they started with." }) : json({ ok: false as const, message: result.error }, { status: 400 });
 }
@@ -40,6 +40,7 @@ export default function LeadPage() {
           <dl className="facts">
             <dt>Email</dt><dd>{lead.email}</dd>
             <dt>Company</dt><dd>{lead.company ?? "–"}</dd>
+            <dt>Phone</dt><dd>{lead.phone ?? "– (SMS steps skip this lead)"}</dd>
             <dt>Time zone</dt><dd>{lead.timeZone ?? "the campaign's"}</dd>
             <dt>Lists</dt><dd>{lead.lists.map((l) => l.name).join(", ") || "–"}</dd>
             {lead.suppression ? <><dt>Suppressed</dt><dd className="error">{lead.suppression.reason.replace("_", " ")} since {<When value={lead.suppression.created_at} />}</dd></> : null}
@@ -64,6 +65,7 @@ export default function LeadPage() {
               <label>First name<input name="firstName" defaultValue={lead.firstName ?? ""} /></label>
               <label>Last name<input name="lastName" defaultValue={lead.lastName ?? ""} /></label>
               <label>Company<input name="company" defaultValue={lead.company ?? ""} /></label>
+              <label>Phone<input name="phone" type="tel" defaultValue={lead.phone ?? ""} placeholder="+44 20 7946 0018" /></label>
               <label>Time zone<input name="timeZone" defaultValue={lead.timeZone ?? ""} placeholder="empty = the campaign's" /></label>
             </div>
             <fieldset className="row">

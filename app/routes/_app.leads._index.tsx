@@ -21,7 +21,7 @@ export async function action({ context, request }: ActionFunctionArgs) {
     const form = await request.formData();
     const result = await attempt(() => context.trpc.leads.add({
       email: String(form.get("email") ?? ""), firstName: String(form.get("firstName") ?? ""), lastName: String(form.get("lastName") ?? ""),
-      company: String(form.get("company") ?? ""), timeZone: String(form.get("timeZone") ?? ""), listIds: form.getAll("listIds").map(Number),
+      company: String(form.get("company") ?? ""), timeZone: String(form.get("timeZone") ?? ""), phone: String(form.get("phone") ?? ""), listIds: form.getAll("listIds").map(Number),
     }));
     if (!result.ok) return json({ error: null, report: null, added: null, addError: result.error }, { status: 400 });
     return redirect(`/leads/${result.value.id}`);
@@ -114,6 +114,7 @@ export default function Leads() {
               <label>First name<input name="firstName" /></label>
               <label>Last name<input name="lastName" /></label>
               <label>Company<input name="company" /></label>
+              <label>Phone<input name="phone" type="tel" placeholder="+44 20 7946 0018 (for SMS steps)" /></label>
               <label>Time zone<input name="timeZone" placeholder="empty = the campaign's" /></label>
             </div>
             <div className="row">{lists.map((l) => <label key={l.id} className="inline"><input type="checkbox" name="listIds" value={l.id} /> {l.name}</label>)}</div>

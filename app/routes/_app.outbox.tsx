@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { SmsBubble } from "../components/SmsBubble";
 import { When } from "../components/Time";
 import { fmtInt } from "../lib/format";
 import { guarded } from "../lib/guard.server";
@@ -20,7 +21,7 @@ export default function Outbox() {
   return (
     <section className="stack">
       <h1>Outbox</h1>
-      <p className="muted small">{transport === "outbox" ? "No RESEND_API_KEY is set, so Herald keeps every message here instead of delivering it." : "Resend delivers mail now; these are messages kept while the outbox was in use."} {fmtInt(total)} messages.</p>
+      <p className="muted small">{transport === "outbox" ? "No RESEND_API_KEY is set, so Herald keeps every email here instead of delivering it." : "Resend delivers mail now; these are emails kept while the outbox was in use."} Text messages are kept here while no Twilio credentials are set. {fmtInt(total)} messages.</p>
       <Form method="get" className="toolbar" role="search"><input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by recipient" aria-label="Search by recipient" /><button type="submit">Search</button></Form>
       {messages.length ? (
         <div className="split">
@@ -29,7 +30,7 @@ export default function Outbox() {
               <tbody>
                 {messages.map((m) => (
                   <tr key={m.id} aria-current={m.id === open ? "true" : undefined}>
-                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
+                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.channel === "sms" ? <><span className="badge">SMS</span> {m.text.slice(0, 60)}</> : m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
                   </tr>
                 ))}
               </tbody>
@@ -39,7 +40,12 @@ export default function Outbox() {
               {page * 25 < total ? <Link to={`?page=${page + 1}`}>Older →</Link> : <span />}
             </nav>
           </div>
-          {current ? (
+          {current?.channel === "sms" ? (
+            <article className="card stack" aria-label="Message">
+              <dl className="facts small"><dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd></dl>
+              <SmsBubble from={current.fromAddress} body={current.text} />
+            </article>
+          ) : current ? (
             <article className="card stack" aria-label="Message">
               <dl className="facts small">
                 <dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd><dt>Subject</dt><dd className="strong">{current.subject}</dd>

@@ -66,7 +66,7 @@ export const legacyImport: Command = {
       });
       map = parseMapFile(text);
     }
-    const app = await boot();
+    const app = await boot({ migrate: values["dry-run"] ? "check" : true });
     try {
       const started = Date.now();
       const r = await importLegacyDailyStats(app.services.db, table, {

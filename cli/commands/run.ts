@@ -27,14 +27,19 @@ export const run: Command = {
     const name = requireString(values, "campaign");
     const limit = values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError("--limit must be a positive whole number");
-    const app = await boot();
+    const app = await boot({ migrate: values["dry-run"] ? "check" : true });
     const { services } = app;
     try {
       const { id } = await findCampaignByName(services.db, name);
       if (values["dry-run"]) {
         const preview = await dryRun(services, id, limit);
-        console.log(`Dry run of "${name}"${preview.wouldStart ? " (a draft: it would be started)" : ""}: ${n.format(preview.due)} emails are due now and would be sent.`);
+        const emailsDue = preview.due - preview.sms.texts - preview.sms.noPhone - preview.sms.optedOut;
+        console.log(`Dry run of "${name}"${preview.wouldStart ? " (a draft: it would be started)" : ""}: ${n.format(emailsDue)} emails are due now and would be sent.`);
         for (const s of preview.samples) console.log(`  to ${s.to}: "${s.subject}"`);
+        if (preview.sms.texts || preview.sms.noPhone || preview.sms.optedOut) {
+          console.log(`${n.format(preview.sms.texts)} text messages (SMS) are due now and would be sent; ${n.format(preview.sms.noPhone)} skipped (no phone number), ${n.format(preview.sms.optedOut)} skipped (opted out).`);
+          for (const s of preview.sms.samples) console.log(`  text to ${s.to} from ${s.from}: ${JSON.stringify(s.text)}`);
+        }
         console.log("Nothing was sent or changed.");
         return 0;
       }
@@ -54,7 +59,7 @@ export const run: Command = {
       const total = Math.min(due?.n ?? 0, limit ?? Infinity);
       const bar = progressBar(total, `Run ${campaign.currentRun!.runNumber}`);
       bar.update(0);
-      const result = await sendRun(services, createTransport(services.config), id, runId, {
+      const result = await sendRun(services, createTransport(services.config, services.db), id, runId, {
         workerId: workerIdFor("cli"),
         limit,
         onBatch: (p) => bar.update(p.sent + p.failed + p.skipped, `sent ${p.sent} · failed ${p.failed}`),

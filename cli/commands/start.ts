@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { createHttpApp } from "../../server/http/app";
@@ -8,12 +8,13 @@ import type { AirtableBase } from "../../sync/client";
 import { configuredBases, enableSync, schemaOf, type BaseName } from "../../sync/run";
 import { startAirtableServer } from "../../sync/sandbox/airtable-server";
 import { checkSchema, initSchema } from "../../sync/schema-check";
+import { projectRoot } from "../../db/root";
 import { boot } from "../boot";
 import type { Command } from "../command";
 import { prepareFirstRun } from "../first-run";
 import { stopInOrder, untilSignal } from "../signals";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const root = `${projectRoot()}/`;
 
 export const start: Command = {
   name: "start",

@@ -1,6 +1,7 @@
 import { findCampaignByName } from "../../server/campaigns/campaigns";
 import { getRun } from "../../server/runs/queries";
 import { linkStats } from "../../server/stats/links";
+import { smsTotals } from "../../server/sms/stats";
 import { statsSeries } from "../../server/stats/series";
 import { boot } from "../boot";
 import { UsageError, type Command } from "../command";
@@ -34,8 +35,9 @@ export const statsCommand: Command = {
     try {
       const campaignId = values.campaign ? (await findCampaignByName(app.services.db, values.campaign as string)).id : undefined;
       const stats = await statsSeries(app.services.db, { campaignId, from, to, granularity: granularity as "day" });
+      const sms = await smsTotals(app.services.db, { campaignId, from, to });
       if (values.json) {
-        console.log(JSON.stringify(stats, null, 2));
+        console.log(JSON.stringify({ ...stats, sms }, null, 2));
         return;
       }
       console.log(`${values.campaign ? `"${values.campaign}"` : "All campaigns"}, ${from} to ${to}, by ${granularity}`);
@@ -48,6 +50,10 @@ export const statsCommand: Command = {
       const rows = stats.series.map((s) => cells(s.period, s));
       rows.push(cells("total", { ...stats.totals, rates: stats.rates }));
       printTable(header, rows);
+      console.log("");
+      console.log("Text messages (SMS), whole range; rates per text sent");
+      printTable(["", "texts sent", "delivered", "failed", "replies (people)", "opt-outs (people)", "delivery rate (per text)", "opt-out rate (per text)"],
+        [["total", n.format(sms.smsSent), n.format(sms.smsDelivered), n.format(sms.smsFailed), n.format(sms.smsReplied), n.format(sms.smsOptedOut), pct(sms.rates.delivery), pct(sms.rates.optOut)]]);
     } finally {
       await app.shutdown();
     }
@@ -65,7 +71,7 @@ async function printLinks(values: Record<string, unknown>) {
   if (!values.campaign) throw new UsageError("--links needs --campaign NAME");
   const runNumber = values.run === undefined ? undefined : Number(values.run);
   if (runNumber !== undefined && (!Number.isInteger(runNumber) || runNumber < 1)) throw new UsageError("--run must be a run number like 2");
-  const app = await boot();
+  const app = await boot({ migrate: "check" });
   try {
     const campaign = await findCampaignByName(app.services.db, values.campaign as string);
     const runId = runNumber ? (await getRun(app.services.db, campaign.id, runNumber)).id : undefined;

@@ -66,8 +66,8 @@ export const syncCommand: Command = {
 };
 
 /** Runs `fn` for each configured base, or explains that sync is off. */
-async function eachBase(fn: (name: BaseName, base: AirtableBase, services: Services) => Promise<number>): Promise<number> {
-  const app = await boot();
+async function eachBase(fn: (name: BaseName, base: AirtableBase, services: Services) => Promise<number>, readOnly = false): Promise<number> {
+  const app = await boot({ migrate: readOnly ? "check" : true });
   try {
     const bases = configuredBases(app.services);
     if (!Object.keys(bases).length) {
@@ -94,7 +94,7 @@ export const airtableCheck: Command = {
       console.log(problems.length ? `${name} base (${base.id}):` : `${name} base (${base.id}): everything Herald needs is there.`);
       for (const p of all) console.log(`  - ${p.problem}`);
       return problems.length;
-    }),
+    }, true),
 };
 
 export const airtableInit: Command = {

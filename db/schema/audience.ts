@@ -14,12 +14,16 @@ export const leads = pgTable(
     lastName: text("last_name"),
     company: text("company"),
     timeZone: text("time_zone"),
+    /** E.164 (+14155550123), normalised at import and in the lead form; null when the lead has none. */
+    phone: text("phone"),
+    /** The time zone guessed from the phone number's country: SMS quiet hours when the lead has no time zone. */
+    phoneTimeZone: text("phone_time_zone"),
     attributes: jsonb("attributes").$type<Record<string, string>>().notNull().default({}),
     status: leadStatus("status").notNull().default("active"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("leads_email_lower_key").on(sql`lower(${t.email})`)],
+  (t) => [uniqueIndex("leads_email_lower_key").on(sql`lower(${t.email})`), index("leads_phone_idx").on(t.phone).where(sql`phone is not null`)],
 );
 
 export const lists = pgTable(
@@ -76,3 +80,15 @@ export const leadImports = pgTable(
   },
   (t) => [index("lead_imports_created_at_idx").on(t.createdAt)],
 );
+
+export const phoneSuppressionReason = pgEnum("phone_suppression_reason", ["opt_out", "manual"]);
+
+/** A phone number that opted out (STOP) or was suppressed by hand: no campaign texts it again until it sends START. */
+export const phoneSuppressions = pgTable("phone_suppressions", {
+  phone: text("phone").primaryKey(),
+  reason: phoneSuppressionReason("reason").notNull(),
+  /** The keyword or note that put it here ("STOP", "manual: …"). */
+  note: text("note").notNull().default(""),
+  campaignId: ref("campaign_id"),
+  createdAt: createdAt(),
+});

@@ -4,8 +4,8 @@ import {
 } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { lists } from "./audience";
-import { count, createdAt, deliveryCounters, id, peopleCounters, ref, ts, updatedAt } from "./columns";
-import { senderIdentities, templates } from "./content";
+import { count, createdAt, deliveryCounters, id, peopleCounters, ref, smsCounters, ts, updatedAt } from "./columns";
+import { messageChannel, senderIdentities, templates } from "./content";
 
 export const campaignKind = pgEnum("campaign_kind", ["broadcast", "sequence"]);
 export const campaignStatus = pgEnum("campaign_status", [
@@ -37,6 +37,7 @@ export const campaigns = pgTable(
     lifetimeRuns: count("lifetime_runs"),
     ...deliveryCounters(),
     ...peopleCounters(),
+    ...smsCounters(),
     lastRunAt: ts("last_run_at"),
     lastRunResult: text("last_run_result"),
     statusChangedAt: ts("status_changed_at").notNull().defaultNow(),
@@ -94,6 +95,8 @@ export const sequenceSteps = pgTable(
     /** Minutes after the previous step (step 1: after the run starts). */
     delayMinutes: integer("delay_minutes").notNull().default(0),
     stopOnReply: boolean("stop_on_reply").notNull().default(true),
+    /** email, or sms: the step's template is then an SMS template (its text is the message body). */
+    channel: messageChannel("channel").notNull().default("email"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -112,6 +115,7 @@ export const campaignRuns = pgTable(
     scheduledCount: count("scheduled_count"),
     ...deliveryCounters(),
     ...peopleCounters(),
+    ...smsCounters(),
     scheduledAt: ts("scheduled_at"),
     startedAt: ts("started_at"),
     pausedAt: ts("paused_at"),

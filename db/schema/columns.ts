@@ -62,3 +62,16 @@ export const dailyCounters = () => ({
   humanOpened: count("human_opened"),
   humanClicked: count("human_clicked"),
 });
+
+/**
+ * The SMS counters a run, a campaign and a day keep (docs/decisions/040):
+ * messages Twilio accepted, delivered, failed (refused at send, or a
+ * failed/undelivered status); people who replied and who opted out (STOP).
+ */
+export const smsCounters = () => ({
+  smsSent: count("sms_sent"),
+  smsDelivered: count("sms_delivered"),
+  smsFailed: count("sms_failed"),
+  smsReplied: count("sms_replied"),
+  smsOptedOut: count("sms_opted_out"),
+});

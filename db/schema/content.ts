@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
-import { integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, updatedAt } from "./columns";
+
+/** A campaign step, a template and an outbox message are an email or a text message (SMS). */
+export const messageChannel = pgEnum("message_channel", ["email", "sms"]);
 
 export const templates = pgTable(
   "templates",
@@ -10,6 +13,8 @@ export const templates = pgTable(
     subject: text("subject").notNull(),
     html: text("html").notNull(),
     text: text("text").notNull().default(""),
+    /** sms: written by the campaign form for an SMS step (subject and html empty, text is the body); not listed with email templates. */
+    channel: messageChannel("channel").notNull().default("email"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -3,7 +3,8 @@ import {
   bigserial, boolean, date, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { campaigns } from "./campaigns";
-import { createdAt, dailyCounters, id, ref, ts, updatedAt } from "./columns";
+import { createdAt, dailyCounters, id, ref, smsCounters, ts, updatedAt } from "./columns";
+import { messageChannel } from "./content";
 
 export const recipientStatus = pgEnum("recipient_status", [
   "pending", "queued", "sent", "failed", "bounced", "unsubscribed", "complained", "skipped", "unknown",
@@ -17,6 +18,9 @@ export const emailEventType = pgEnum("email_event_type", [
   "sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "clicked", "replied", "unsubscribed",
   // One imported day of a campaign's legacy totals; data holds only the non-zero counts.
   "daily_totals",
+  // Text messages (docs/decisions/040): accepted by Twilio (sms_sent) or refused (sms_failed) when sent; Twilio's
+  // status callbacks queued / sent (sms_dispatched) / delivered / undelivered / failed; inbound replies and STOP / START.
+  "sms_sent", "sms_queued", "sms_dispatched", "sms_delivered", "sms_undelivered", "sms_failed", "sms_replied", "sms_opted_out", "sms_opted_in",
 ]);
 
 export const runRecipients = pgTable(
@@ -100,6 +104,8 @@ export const outboxMessages = pgTable(
     html: text("html").notNull(),
     text: text("text").notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull().default({}),
+    /** sms: to_address is a phone number, text the message body (subject and html empty). */
+    channel: messageChannel("channel").notNull().default("email"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -199,6 +205,7 @@ export const campaignDailyStats = pgTable(
     ...dailyCounters(),
     /** People first mailed that day (trigger on run_recipients): the base of a period's rates. */
     peopleSent: integer("people_sent").notNull().default(0),
+    ...smsCounters(),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day] }), index("campaign_daily_stats_day_idx").on(t.day)],
@@ -253,4 +260,39 @@ export const sendLanes = pgTable(
     leaseUntil: ts("lease_until").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.lane], name: "send_lanes_pkey" })],
+);
+
+/**
+ * Every text message handed to Twilio, one row per scheduled message, written
+ * and committed BEFORE the request (handed_at) and again with Twilio's message
+ * SID as soon as it answers. Twilio has no idempotency key: a retaken batch
+ * returns the stored SID instead of resending, and a message handed without a
+ * SID is looked up at Twilio by its number, sender and body (docs/decisions/041).
+ */
+export const smsMessages = pgTable(
+  "sms_messages",
+  {
+    campaignId: ref("campaign_id").notNull(),
+    scheduledEmailId: ref("scheduled_email_id").notNull(),
+    runId: ref("run_id").notNull(),
+    toPhone: text("to_phone").notNull(),
+    /** The sender number (E.164) or the Messaging Service SID (MG…). */
+    sender: text("sender").notNull(),
+    bodySha256: text("body_sha256").notNull(),
+    handedAt: ts("handed_at").notNull().defaultNow(),
+    sid: text("sid"),
+    /** Twilio's last status for it (queued, sent, delivered, undelivered, failed). */
+    status: text("status"),
+    errorCode: integer("error_code"),
+    /** What Twilio charged, when it says (negative, in price_unit), from the status callbacks. */
+    price: text("price"),
+    priceUnit: text("price_unit"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.scheduledEmailId], name: "sms_messages_pkey" }),
+    uniqueIndex("sms_messages_sid_key").on(t.sid).where(sql`sid is not null`),
+    // Inbound replies and STOP find the last message sent to a number.
+    index("sms_messages_to_phone_idx").on(t.toPhone, t.handedAt),
+  ],
 );

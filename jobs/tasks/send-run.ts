@@ -17,7 +17,7 @@ export default defineTask("send-run", payload, async (p, { services, helpers, st
   if (!(await acquireLane(services.db, p.campaignId, p.runId, p.lane, worker))) return;
   let result: LaneResult;
   try {
-    result = await sendRun(services, createTransport(services.config), p.campaignId, p.runId, { workerId: worker, deadline: Date.now() + 20_000, signal: stopping });
+    result = await sendRun(services, createTransport(services.config, services.db), p.campaignId, p.runId, { workerId: worker, deadline: Date.now() + 20_000, signal: stopping });
   } catch (error) {
     // Nothing is lost (a claimed batch keeps its key and is retaken); the lane tries again shortly.
     services.log.error("send lane stopped by an error; it continues in 5 s", { campaignId: p.campaignId, runId: p.runId, lane: p.lane, error: String(error) });

@@ -4,6 +4,8 @@ import {
   campaignLists, campaignRuns, campaigns, campaignSenders, listMembers, lists, senderIdentities, sequenceSteps, templates,
 } from "../../db/schema";
 import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../errors";
+import { emailTally, type StepProgress } from "../runs/tallies";
+import { smsTemplateFor } from "../sms/templates";
 import { ratesOf } from "../stats/rates";
 import { campaignSettingsInput, type CampaignSettings, type CampaignSettingsInput } from "./schema";
 
@@ -19,9 +21,15 @@ function parseSettings(input: CampaignSettingsInput): CampaignSettings {
   return parsed.data;
 }
 
+/** SMS steps get the template their body is kept in (one per distinct body); every step then has a template id. */
+async function resolveSmsSteps(tx: Executor, s: CampaignSettings) {
+  for (const st of s.steps) if (st.channel === "sms") st.templateId = await smsTemplateFor(tx, st.smsBody ?? "");
+}
+
 async function assertReferencesExist(tx: Executor, s: CampaignSettings) {
-  const templateIds = [...new Set(s.steps.map((st) => st.templateId))];
-  const found = await tx.select({ id: templates.id }).from(templates).where(inArray(templates.id, templateIds));
+  await resolveSmsSteps(tx, s);
+  const templateIds = [...new Set(s.steps.filter((st) => st.channel === "email").map((st) => st.templateId!))];
+  const found = templateIds.length ? await tx.select({ id: templates.id }).from(templates).where(and(inArray(templates.id, templateIds), eq(templates.channel, "email"))) : [];
   if (found.length !== templateIds.length) throw new ValidationFailed("A step uses a template that does not exist.", { steps: ["Choose an existing template for every step"] });
   if (s.listIds.length) {
     const l = await tx.select({ id: lists.id }).from(lists).where(inArray(lists.id, s.listIds));
@@ -35,7 +43,7 @@ async function assertReferencesExist(tx: Executor, s: CampaignSettings) {
 
 async function writeChildren(tx: Executor, campaignId: number, s: CampaignSettings) {
   await tx.delete(sequenceSteps).where(eq(sequenceSteps.campaignId, campaignId));
-  await tx.insert(sequenceSteps).values(s.steps.map((st, i) => ({ campaignId, stepNumber: i + 1, templateId: st.templateId, delayMinutes: st.delayMinutes, stopOnReply: st.stopOnReply })));
+  await tx.insert(sequenceSteps).values(s.steps.map((st, i) => ({ campaignId, stepNumber: i + 1, templateId: st.templateId!, channel: st.channel, delayMinutes: st.delayMinutes, stopOnReply: st.stopOnReply })));
   await tx.delete(campaignLists).where(eq(campaignLists.campaignId, campaignId));
   if (s.listIds.length) await tx.insert(campaignLists).values([...new Set(s.listIds)].map((listId) => ({ campaignId, listId })));
   await tx.delete(campaignSenders).where(eq(campaignSenders.campaignId, campaignId));
@@ -87,7 +95,7 @@ export async function updateCampaign(db: Database, id: number, input: CampaignSe
     if (active) {
       const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, id)).orderBy(asc(sequenceSteps.stepNumber));
       const listRows = await tx.select({ id: campaignLists.listId }).from(campaignLists).where(eq(campaignLists.campaignId, id));
-      const sameSteps = JSON.stringify(steps.map((x) => [x.templateId, x.delayMinutes, x.stopOnReply])) === JSON.stringify(s.steps.map((x) => [x.templateId, x.delayMinutes, x.stopOnReply]));
+      const sameSteps = JSON.stringify(steps.map((x) => [x.channel, x.templateId, x.delayMinutes, x.stopOnReply])) === JSON.stringify(s.steps.map((x) => [x.channel, x.templateId, x.delayMinutes, x.stopOnReply]));
       const sameLists = JSON.stringify(listRows.map((l) => l.id).sort()) === JSON.stringify([...new Set(s.listIds)].sort());
       if (!sameSteps || !sameLists || current.kind !== s.kind) {
         throw new IllegalTransition(`The steps and audience of a ${current.status} campaign cannot change. Cancel it or wait until the run ends, then edit and rerun.`);
@@ -129,7 +137,7 @@ export async function getCampaign(db: Executor, id: number) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw new NotFound("That campaign does not exist.");
   const [steps, audience, senders, currentRun] = await Promise.all([
-    db.select({ stepNumber: sequenceSteps.stepNumber, templateId: sequenceSteps.templateId, templateName: templates.name, subject: templates.subject, delayMinutes: sequenceSteps.delayMinutes, stopOnReply: sequenceSteps.stopOnReply })
+    db.select({ stepNumber: sequenceSteps.stepNumber, channel: sequenceSteps.channel, templateId: sequenceSteps.templateId, templateName: templates.name, subject: templates.subject, smsBody: templates.text, delayMinutes: sequenceSteps.delayMinutes, stopOnReply: sequenceSteps.stopOnReply })
       .from(sequenceSteps).innerJoin(templates, eq(templates.id, sequenceSteps.templateId))
       .where(eq(sequenceSteps.campaignId, id)).orderBy(asc(sequenceSteps.stepNumber)),
     db.select({ id: lists.id, name: lists.name, members: sql<number>`(select count(*)::int from ${listMembers} where ${listMembers.listId} = ${lists.id})` })
@@ -174,37 +182,20 @@ export function fromAddresses(c: { fromName: string; fromEmail: string }, sender
   return senders.length ? senders.map((s) => fmt(c.fromName || s.fromName, s.fromEmail)) : [fmt(c.fromName, c.fromEmail)];
 }
 
-type StepProgress = { stepNumber: number; total: number; sent: number; failed: number; waiting: number };
-/** A run with more emails than this has its step breakdown counted at most every STEP_PROGRESS_TTL_MS (per process). */
-const LARGE_RUN_EMAILS = 50_000;
-const STEP_PROGRESS_TTL_MS = 15_000;
-const stepProgressCache = new Map<number, { at: number; rows: Promise<StepProgress[]> }>();
-
 /**
  * Per-step progress of the current run: emails sent, failed and waiting for
  * each step. Counting reads every email of the run, and open campaign pages
  * ask every 3 s: for a large run (a million emails take about a second to
- * count) every page of every viewer shares one count per 15 s, while the
- * run's own counters (sent, failed) stay live.
+ * count) every page of every viewer, and the run's own page, share one count
+ * per 15 s (server/runs/tallies.ts), while the run's own counters (sent,
+ * failed) stay live.
  */
 export async function stepProgress(db: Executor, campaignId: number): Promise<StepProgress[]> {
   const [c] = await db.select({ runId: campaigns.currentRunId, emails: campaignRuns.scheduledCount }).from(campaigns)
     .leftJoin(campaignRuns, and(eq(campaignRuns.campaignId, campaigns.id), eq(campaignRuns.id, campaigns.currentRunId)))
     .where(eq(campaigns.id, campaignId));
   if (!c?.runId) return [];
-  const runId = c.runId;
-  const cached = stepProgressCache.get(runId);
-  if ((c.emails ?? 0) > LARGE_RUN_EMAILS && cached && Date.now() - cached.at < STEP_PROGRESS_TTL_MS) return cached.rows;
-  const rows = db.execute<{ step_number: number; total: number; sent: number; failed: number; waiting: number }>(sql`
-    select step_number, count(*)::int as total, count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'failed')::int as failed,
-           count(*) filter (where status in ('pending', 'paused', 'sending'))::int as waiting
-    from scheduled_emails where campaign_id = ${campaignId} and run_id = ${runId} group by step_number order by step_number`)
-    .then((r) => r.map((x) => ({ stepNumber: Number(x.step_number), total: x.total, sent: x.sent, failed: x.failed, waiting: x.waiting })));
-  if ((c.emails ?? 0) > LARGE_RUN_EMAILS) {
-    for (const [id, entry] of stepProgressCache) if (Date.now() - entry.at >= STEP_PROGRESS_TTL_MS) stepProgressCache.delete(id);
-    stepProgressCache.set(runId, { at: Date.now(), rows: rows.catch((error) => { stepProgressCache.delete(runId); throw error; }) });
-  }
-  return rows;
+  return (await emailTally(db, campaignId, c.runId, c.emails ?? 0)).steps;
 }
 
 export async function findCampaignByName(db: Executor, name: string) {

@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ilike, isNotNull, isNull, type SQL } from "d
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { campaignRuns, campaigns, campaignStatus } from "../../db/schema";
+import { smsRatesOf } from "../../shared/sms-rates";
 import { ratesOf } from "../stats/rates";
 
 export const campaignListInput = z.object({
@@ -46,6 +47,11 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
         peopleBounced: campaigns.peopleBounced,
         humanOpened: campaigns.humanOpened,
         humanClicked: campaigns.humanClicked,
+        smsSent: campaigns.smsSent,
+        smsDelivered: campaigns.smsDelivered,
+        smsFailed: campaigns.smsFailed,
+        smsReplied: campaigns.smsReplied,
+        smsOptedOut: campaigns.smsOptedOut,
         lastRunAt: campaigns.lastRunAt,
         lastRunResult: campaigns.lastRunResult,
         archivedAt: campaigns.archivedAt,
@@ -56,6 +62,8 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
           scheduledCount: campaignRuns.scheduledCount,
           sent: campaignRuns.sent,
           failed: campaignRuns.failed,
+          smsSent: campaignRuns.smsSent,
+          smsFailed: campaignRuns.smsFailed,
         },
       })
       .from(campaigns)
@@ -79,13 +87,15 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
       ...r,
       run: r.run?.id ? { ...r.run, ...runLeft(r.run) } : null,
       rates: ratesOf(r),
+      smsRates: smsRatesOf(r),
     })),
   };
 }
 
 const UNDER_WAY = ["PENDING", "SCHEDULED", "SENDING", "PAUSED"];
 /** What is still to go out, and what never will: a cancelled or failed run has nothing "remaining". */
-export function runLeft(run: { status: string; scheduledCount: number; sent: number; failed: number }) {
-  const left = Math.max(0, run.scheduledCount - run.sent - run.failed);
+export function runLeft(run: { status: string; scheduledCount: number; sent: number; failed: number; smsSent?: number; smsFailed?: number }) {
+  // Scheduled messages of both channels; a text refused at send counts in sms_failed (a later undelivered one too, so never below 0).
+  const left = Math.max(0, run.scheduledCount - run.sent - run.failed - (run.smsSent ?? 0) - (run.smsFailed ?? 0));
   return UNDER_WAY.includes(run.status) ? { remaining: left, neverSent: 0 } : { remaining: 0, neverSent: left };
 }

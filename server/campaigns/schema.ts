@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../leads/timezones";
+import { countSegments, MAX_SEGMENTS, withOptOut } from "../../shared/sms-segments";
 
 /** Names and subjects become mail headers: a line break there would let input add headers of its own. */
 export const oneLine = <T extends z.ZodString>(schema: T, label: string) =>
@@ -8,9 +9,19 @@ export const oneLine = <T extends z.ZodString>(schema: T, label: string) =>
 
 /** One schema for the campaign form and the router. */
 export const stepInput = z.object({
-  templateId: z.number().int().positive("Choose a template"),
+  /** email (a template) or sms (a body written on the form; the opt-out line is added, never removed). */
+  channel: z.enum(["email", "sms"]).default("email"),
+  /** Required for an email step; an SMS step's template is written from its body (server/campaigns/campaigns.ts). */
+  templateId: z.number().int().positive("Choose a template").optional(),
+  smsBody: z.string().max(2000, "A text message can be at most 2,000 characters").nullish(),
   delayMinutes: z.number().int().min(0).max(365 * 24 * 60, "A delay can be at most a year"),
   stopOnReply: z.boolean().default(true),
+}).superRefine((st, ctx) => {
+  if (st.channel === "email" && !st.templateId) ctx.addIssue({ code: "custom", path: ["templateId"], message: "Choose a template" });
+  if (st.channel === "sms") {
+    if (!st.smsBody?.trim()) ctx.addIssue({ code: "custom", path: ["smsBody"], message: "Write the text message of every SMS step" });
+    else if (countSegments(withOptOut(st.smsBody)).segments > MAX_SEGMENTS) ctx.addIssue({ code: "custom", path: ["smsBody"], message: `A text message can be at most ${MAX_SEGMENTS} segments long (with the opt-out line)` });
+  }
 });
 
 export const campaignSettingsInput = z

@@ -2,7 +2,8 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 
 /** Counters that exist on campaign_daily_stats, campaign_runs and campaigns alike. */
-export type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies";
+export type Shared = "sent" | "failed" | "replied" | "unsubscribed" | "positive_replies"
+  | "sms_sent" | "sms_delivered" | "sms_failed" | "sms_replied" | "sms_opted_out";
 
 /**
  * Moves a run's counters, its campaign's lifetime counters and today's daily

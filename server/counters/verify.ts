@@ -2,7 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { checkLegacyStore, LEGACY_RUNS, type LegacyStoreCheck } from "../stats/legacy/verify";
 
-export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed", "positive_replies", "people_sent", "people_bounced", "human_opened", "human_clicked"] as const;
+export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed", "positive_replies", "people_sent", "people_bounced", "human_opened", "human_clicked",
+  // Text messages (docs/decisions/040): messages accepted, delivered and failed (refused at send, or undelivered / failed by status callback); people who replied or opted out.
+  "sms_sent", "sms_delivered", "sms_failed", "sms_replied", "sms_opted_out"] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 export interface Drift {
@@ -41,7 +43,12 @@ const ACTUAL_RUNS = sql`
       count(distinct recipient_id) filter (where type = 'unsubscribed') as unsubscribed,
       count(distinct recipient_id) filter (where type = 'replied' and data->>'positive' = 'true') as positive_replies,
       count(distinct recipient_id) filter (where type in ('opened', 'clicked') and not machine) as human_opened,
-      count(distinct recipient_id) filter (where type = 'clicked' and not machine) as human_clicked
+      count(distinct recipient_id) filter (where type = 'clicked' and not machine) as human_clicked,
+      count(*) filter (where type = 'sms_sent') as sms_sent,
+      count(*) filter (where type = 'sms_delivered') as sms_delivered,
+      count(*) filter (where type in ('sms_failed', 'sms_undelivered')) as sms_failed,
+      count(distinct recipient_id) filter (where type = 'sms_replied') as sms_replied,
+      count(distinct recipient_id) filter (where type = 'sms_opted_out') as sms_opted_out
     -- email_events_judged: the log with the fold's burst verdicts (click_bursts) in its machine flag.
     from email_events_judged group by campaign_id, run_id
   ), rc as (
@@ -56,7 +63,9 @@ const ACTUAL_RUNS = sql`
     coalesce(ev.replied, 0)::int as replied, coalesce(ev.bounced, 0)::int as bounced, coalesce(ev.complained, 0)::int as complained,
     coalesce(ev.unsubscribed, 0)::int as unsubscribed, coalesce(ev.positive_replies, 0)::int as positive_replies,
     coalesce(rc.people_sent, 0)::int as people_sent, coalesce(rc.people_bounced, 0)::int as people_bounced,
-    coalesce(ev.human_opened, 0)::int as human_opened, coalesce(ev.human_clicked, 0)::int as human_clicked
+    coalesce(ev.human_opened, 0)::int as human_opened, coalesce(ev.human_clicked, 0)::int as human_clicked,
+    coalesce(ev.sms_sent, 0)::int as sms_sent, coalesce(ev.sms_delivered, 0)::int as sms_delivered, coalesce(ev.sms_failed, 0)::int as sms_failed,
+    coalesce(ev.sms_replied, 0)::int as sms_replied, coalesce(ev.sms_opted_out, 0)::int as sms_opted_out
   from campaign_runs r
   left join ev on ev.campaign_id = r.campaign_id and ev.run_id = r.id
   left join rc on rc.campaign_id = r.campaign_id and rc.run_id = r.id

@@ -11,6 +11,7 @@ import { handleTrpcRequest } from "../trpc/http";
 import { bodyLimits, finalErrorHandler, noStore, sameOriginOnly, securityHeaders } from "./edge";
 import { trackingRoutes } from "./tracking";
 import { unsubscribeRoutes } from "./unsubscribe";
+import { twilioWebhookRoutes } from "./twilio-webhooks";
 import { webhookRoutes } from "./webhooks";
 
 export interface HealthSources {
@@ -67,6 +68,7 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
   app.use(unsubscribeRoutes(services));
   app.use(trackingRoutes(services));
   app.use(webhookRoutes(services));
+  app.use(twilioWebhookRoutes(services));
 
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));

@@ -5,6 +5,7 @@ import { leadImports } from "../../db/schema";
 import { NotFound, ValidationFailed } from "../errors";
 import { csvRecords } from "./csv-records";
 import { listByName } from "./lists";
+import { normalisePhone } from "../sms/phone";
 import { isValidTimeZone } from "./timezones";
 
 export interface RejectedRow {
@@ -32,13 +33,14 @@ export interface ImportReport {
   rejectedCount: number;
 }
 
-type Field = "email" | "first_name" | "last_name" | "company" | "time_zone";
+type Field = "email" | "first_name" | "last_name" | "company" | "time_zone" | "phone";
 const HEADER_ALIASES: Record<string, Field> = {
   email: "email", emailaddress: "email", mail: "email",
   firstname: "first_name", first: "first_name", givenname: "first_name",
   lastname: "last_name", last: "last_name", surname: "last_name", familyname: "last_name",
   company: "company", companyname: "company", organization: "company", organisation: "company",
   timezone: "time_zone", tz: "time_zone",
+  phone: "phone", phonenumber: "phone", mobile: "phone", mobilephone: "phone", mobilenumber: "phone", cell: "phone", cellphone: "phone", tel: "phone", telephone: "phone", sms: "phone",
 };
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]{2,}$/;
 const BATCH = 2000;
@@ -52,6 +54,10 @@ interface LeadRow {
   last_name: string | null;
   company: string | null;
   time_zone: string | null;
+  /** E.164, validated (a bad number rejects the line, like a bad email). */
+  phone: string | null;
+  /** Guessed from the number's country, for SMS quiet hours when the lead has no time zone. */
+  phone_time_zone: string | null;
   attributes: Record<string, string>;
   line: number;
 }
@@ -69,7 +75,7 @@ const attributeKey = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g
  * it: csv-records.ts), valid rows are upserted in batches and added to the
  * list. The report and the rejected lines are kept for download.
  */
-export async function importLeadsCsv(db: Database, input: Readable | string, options: { listName?: string; overwrite?: boolean } = {}): Promise<ImportReport> {
+export async function importLeadsCsv(db: Database, input: Readable | string, options: { listName?: string; overwrite?: boolean; phoneCountry?: string } = {}): Promise<ImportReport> {
   const list = options.listName ? await listByName(db, options.listName) : null;
   const overwrite = options.overwrite ?? false;
   const report: ImportReport = { importId: null, list: list && { id: list.id, name: list.name }, rows: 0, created: 0, updated: 0, unchanged: 0, duplicates: 0, addedToList: 0, warnings: [], warningCount: 0, suppressed: [], suppressedCount: 0, rejected: [], rejectedCount: 0 };
@@ -106,7 +112,7 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
       reject(rec.line, `could not read this line: ${rec.reason}`, null, rec.raw);
       continue;
     }
-    const row: LeadRow = { email: "", first_name: null, last_name: null, company: null, time_zone: null, attributes: {}, line: rec.line };
+    const row: LeadRow = { email: "", first_name: null, last_name: null, company: null, time_zone: null, phone: null, phone_time_zone: null, attributes: {}, line: rec.line };
     columns.forEach((c, i) => {
       const value = rec.fields[i]?.trim() ?? "";
       if (c.field) {
@@ -123,6 +129,15 @@ export async function importLeadsCsv(db: Database, input: Readable | string, opt
     if (email.length > 254 || !EMAIL.test(email)) {
       reject(rec.line, `"${row.email.slice(0, 80)}" is not a valid email address`, rec.fields, rec.raw);
       continue;
+    }
+    if (row.phone) {
+      const phone = normalisePhone(row.phone, options.phoneCountry ?? process.env.SMS_DEFAULT_COUNTRY);
+      if (!phone.ok) {
+        reject(rec.line, `the phone number ${phone.reason}`, rec.fields, rec.raw);
+        continue;
+      }
+      row.phone = phone.e164;
+      row.phone_time_zone = phone.timeZone;
     }
     if (row.time_zone && !isValidTimeZone(row.time_zone)) {
       // An optional field: the row is kept and the campaign's time zone applies, said as a warning.
@@ -195,19 +210,21 @@ async function upsertBatch(db: Database, rows: LeadRow[], listId: number | null,
   const [result] = await db.execute<{ created: number; updated: number; added: number }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as t(email text, first_name text, last_name text, company text, time_zone text, attributes jsonb)
+        as t(email text, first_name text, last_name text, company text, time_zone text, phone text, phone_time_zone text, attributes jsonb)
     ), upserted as (
-      insert into leads as l (email, first_name, last_name, company, time_zone, attributes)
-      select email, first_name, last_name, company, time_zone, coalesce(attributes, '{}'::jsonb) from input
+      insert into leads as l (email, first_name, last_name, company, time_zone, phone, phone_time_zone, attributes)
+      select email, first_name, last_name, company, time_zone, phone, phone_time_zone, coalesce(attributes, '{}'::jsonb) from input
       on conflict ((lower(email))) do update set
         first_name = ${keep("first_name")},
         last_name = ${keep("last_name")},
         company = ${keep("company")},
         time_zone = ${keep("time_zone")},
+        phone = ${keep("phone")},
+        phone_time_zone = ${keep("phone_time_zone")},
         attributes = ${attrs},
         updated_at = now()
-      where (l.first_name, l.last_name, l.company, l.time_zone, l.attributes)
-        is distinct from (${keep("first_name")}, ${keep("last_name")}, ${keep("company")}, ${keep("time_zone")}, ${attrs})
+      where (l.first_name, l.last_name, l.company, l.time_zone, l.phone, l.attributes)
+        is distinct from (${keep("first_name")}, ${keep("last_name")}, ${keep("company")}, ${keep("time_zone")}, ${keep("phone")}, ${attrs})
       returning id, (xmax = 0) as created
     ), members as (
       insert into list_members (list_id, lead_id)

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database, Executor } from "../../db/client";
 import { leads, listMembers, lists } from "../../db/schema";
 import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../errors";
+import { normalisePhone } from "../sms/phone";
 import { isValidTimeZone } from "./timezones";
 
 const optionalText = z.string().trim().max(200).transform((v) => v || null).nullable().optional();
@@ -15,6 +16,14 @@ export const leadFieldsInput = z.object({
   company: optionalText,
   timeZone: z.string().trim().max(64).transform((v) => v || null).nullable().optional()
     .refine((v) => v == null || isValidTimeZone(v), "Use a time zone name like Europe/Berlin, or leave it empty for the campaign's"),
+  /** Any common notation; stored as E.164 (+14155550123). Empty: no phone, SMS steps skip the lead. */
+  phone: z.string().trim().max(40).nullable().optional().transform((v, ctx) => {
+    if (!v) return null;
+    const phone = normalisePhone(v, process.env.SMS_DEFAULT_COUNTRY);
+    if (phone.ok) return phone.e164;
+    ctx.addIssue({ code: "custom", message: `The phone number ${phone.reason}` });
+    return z.NEVER;
+  }),
   listIds: z.array(z.number().int().positive()).max(500).optional(),
 });
 export type LeadFields = z.input<typeof leadFieldsInput>;
@@ -34,11 +43,14 @@ async function setLists(tx: Executor, leadId: number, listIds: number[]) {
   if (wanted.length) await tx.insert(listMembers).values(wanted.map((listId) => ({ listId, leadId }))).onConflictDoNothing();
 }
 
+/** The stored phone and the zone its country suggests (SMS quiet hours when the lead has no time zone). */
+const phoneFields = (phone: string | null | undefined) => ({ phone: phone ?? null, phoneTimeZone: phone ? (normalisePhone(phone) as { timeZone?: string | null }).timeZone ?? null : null });
+
 export async function addLead(db: Database, raw: LeadFields) {
   const input = leadFieldsInput.parse(raw);
   return db.transaction(async (tx) => {
     await assertEmailFree(tx, input.email);
-    const [row] = await tx.insert(leads).values({ email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, company: input.company ?? null, timeZone: input.timeZone ?? null }).returning({ id: leads.id, email: leads.email });
+    const [row] = await tx.insert(leads).values({ email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, company: input.company ?? null, timeZone: input.timeZone ?? null, ...phoneFields(input.phone) }).returning({ id: leads.id, email: leads.email });
     if (input.listIds) await setLists(tx, row!.id, input.listIds);
     return row!;
   });
@@ -51,7 +63,7 @@ export async function updateLead(db: Database, id: number, raw: LeadFields) {
     const [lead] = await tx.select({ id: leads.id }).from(leads).where(eq(leads.id, id)).for("update");
     if (!lead) throw new NotFound("That lead does not exist.");
     await assertEmailFree(tx, input.email, id);
-    await tx.update(leads).set({ email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, company: input.company ?? null, timeZone: input.timeZone ?? null, updatedAt: new Date() }).where(eq(leads.id, id));
+    await tx.update(leads).set({ email: input.email, firstName: input.firstName ?? null, lastName: input.lastName ?? null, company: input.company ?? null, timeZone: input.timeZone ?? null, ...(input.phone !== undefined ? phoneFields(input.phone) : {}), updatedAt: new Date() }).where(eq(leads.id, id));
     if (input.listIds) await setLists(tx, id, input.listIds);
     return { id };
   });

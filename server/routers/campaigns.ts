@@ -20,6 +20,8 @@ const audienceEnum = z.enum(RUN_AUDIENCES);
 export const campaignsRouter = router({
   list: authedProcedure.input(campaignListInput).query(({ ctx, input }) => listCampaigns(ctx.services.db, input)),
   // With the provider's health, so the run's progress shows "Provider unavailable since …, retrying at …".
+  /** Id, name and status only: for pages that show a campaign's name beside something else (a run's page). */
+  heading: campaignProcedure.query(({ ctx }) => ctx.campaign),
   get: campaignProcedure.query(async ({ ctx }) => ({ ...(await getCampaign(ctx.services.db, ctx.campaign.id)), provider: await providerStatus(ctx.services.db) })),
   create: editorProcedure.input(campaignSettingsInput).mutation(({ ctx, input }) => createCampaign(ctx.services.db, input, ctx.user.id)),
   update: campaignEditorProcedure

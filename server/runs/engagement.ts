@@ -49,16 +49,6 @@ export function recipientsWhere(campaignId: number, runId: number, f: z.infer<ty
   return and(...filters)!;
 }
 
-/** How many of a run's recipients match each engagement filter, for the filter's labels. */
-export async function engagementCounts(db: Executor, campaignId: number, runId: number): Promise<Record<EngagementFilter, number>> {
-  const keys = Object.keys(ENGAGEMENT_FILTERS) as EngagementFilter[];
-  const [row] = await db.execute<Record<EngagementFilter, number>>(sql`
-    select ${sql.join(keys.map((k) => sql`count(*) filter (where ${engagementCondition(k)})::int as ${sql.raw(k)}`), sql`, `)}
-    from ${runRecipients} where ${runRecipients.campaignId} = ${campaignId} and ${runRecipients.runId} = ${runId}`);
-  return row!;
-}
-
-
 /** The recipients of a run that match the filters, as CSV: what each did and when. */
 export async function recipientsCsv(db: Executor, campaignId: number, runId: number, f: z.infer<typeof recipientFilters>): Promise<string> {
   const r = runRecipients;

@@ -11,6 +11,9 @@ async function countInserted(tx: Transaction, insert: SQL): Promise<number> {
   return (await tx.execute(insert)).count;
 }
 
+/** A campaign with an SMS step times a lead without a time zone by its phone number's country (quiet hours, decision 043). */
+const smsZone = (campaignId: number) => sql`case when l.time_zone is null and exists (select 1 from sequence_steps st where st.campaign_id = ${campaignId} and st.channel = 'sms') then l.phone_time_zone else l.time_zone end`;
+
 const pgArray = (values: number[]) => `{${values.join(",")}}`;
 
 /**
@@ -43,10 +46,13 @@ export async function materializeRun(
   await tx.execute(sql`set local work_mem = '64MB'`);
   const recipients = await countInserted(tx, sql`
     insert into run_recipients (campaign_id, run_id, lead_id, email, time_zone)
-    select ${campaign.id}, ${runId}, l.id, l.email, l.time_zone
+    select ${campaign.id}, ${runId}, l.id, l.email, ${smsZone(campaign.id)}
     from leads l
     where l.status = 'active' and ${audience}
-      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))`);
+      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))
+    -- In lead order: the recipients' lead indexes then grow in order as they are written, and the run's sending
+    -- (in recipient order) updates a few neighbouring index pages per batch instead of a hundred random ones.
+    order by l.id`);
 
   const steps = await tx.select().from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id)).orderBy(asc(sequenceSteps.stepNumber));
   const windowed = !(campaign.windowDays.length >= 7 && campaign.windowStartHour <= 0 && campaign.windowEndHour >= 24);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
+import { emailTally, type EmailTally } from "./tallies";
 
 /**
  * Why a recipient's next email has not gone yet, and when it should, in the
@@ -28,12 +29,12 @@ interface RunForWaiting {
 
 const minutes = (n: number) => (n < 1 ? "under a minute" : n < 90 ? `about ${Math.round(n)} min` : `about ${Math.round(n / 60)} h`);
 
-/** The next waiting email of each recipient on the page, with its reason. One indexed query for the page, one count for the queue. */
-export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: number[], throttlePerMinute: number): Promise<Map<number, NextSend>> {
+/** The next waiting email of each recipient on the page, with its reason. One indexed query for the page; the queue comes from the run's tally. */
+export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: number[], throttlePerMinute: number, tally: Pick<EmailTally, "duePending">): Promise<Map<number, NextSend>> {
   const result = new Map<number, NextSend>();
   if (!recipientIds.length || !["SENDING", "SCHEDULED", "PAUSED", "PENDING"].includes(run.status)) return result;
-  const [rows, queue] = await Promise.all([
-    db.execute<{ recipient_id: number; step_number: number; scheduled_for: Date; status: string; previous_unsent: boolean; delay_minutes: number | null; time_zone: string | null }>(sql`
+  const queue = tally.duePending;
+  const rows = await db.execute<{ recipient_id: number; step_number: number; scheduled_for: Date; status: string; previous_unsent: boolean; delay_minutes: number | null; time_zone: string | null }>(sql`
       select distinct on (e.recipient_id) e.recipient_id, e.step_number, e.scheduled_for, e.status, r.time_zone,
              exists (select 1 from scheduled_emails p where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id
                        and p.step_number < e.step_number and p.status in ('pending', 'paused', 'sending')) as previous_unsent,
@@ -42,9 +43,7 @@ export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: 
       where e.campaign_id = ${run.campaignId} and e.run_id = ${run.id}
         and e.recipient_id in (select value::bigint from jsonb_array_elements_text(${JSON.stringify(recipientIds)}::jsonb))
         and e.status in ('pending', 'paused', 'sending')
-      order by e.recipient_id, e.step_number`),
-    dueNow(db, run),
-  ]);
+      order by e.recipient_id, e.step_number`);
   const now = Date.now();
   const queueMinutes = queue / Math.max(1, throttlePerMinute);
   for (const r of rows) {
@@ -64,51 +63,33 @@ export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: 
   return result;
 }
 
-async function dueNow(db: Executor, run: RunForWaiting): Promise<number> {
-  const [row] = await db.execute<{ n: number }>(sql`
-    select count(*)::int as n from scheduled_emails
-    where campaign_id = ${run.campaignId} and run_id = ${run.id} and status = 'pending' and scheduled_for <= now()`);
-  return row?.n ?? 0;
-}
-
 /**
  * When the run should be done: the later of the last email's scheduled time
  * and the time the throttle needs for what is due. Null while paused (it
  * depends on when it resumes) or when nothing is left.
  */
-export async function estimatedFinish(db: Executor, run: RunForWaiting, throttlePerMinute: number): Promise<{ at: Date | null; note: string }> {
+export function estimatedFinish(run: RunForWaiting, throttlePerMinute: number, tally: Pick<EmailTally, "left" | "lastScheduled">): { at: Date | null; note: string } {
   if (["COMPLETED", "CANCELLED", "FAILED"].includes(run.status)) return { at: null, note: "" };
   if (run.status === "PAUSED") return { at: null, note: "Paused: the finish depends on when it is resumed." };
-  const [row] = await db.execute<{ left: number; due: number; last: Date | null }>(sql`
-    select count(*)::int as left, count(*) filter (where scheduled_for <= now())::int as due, max(scheduled_for) as last
-    from scheduled_emails where campaign_id = ${run.campaignId} and run_id = ${run.id} and status in ('pending', 'sending')`);
-  if (!row?.left) return { at: null, note: "Nothing left to send." };
-  const byThrottle = Date.now() + (row.left / Math.max(1, throttlePerMinute)) * 60_000;
-  const last = row.last ? new Date(row.last).getTime() : 0;
+  if (!tally.left) return { at: null, note: "Nothing left to send." };
+  const byThrottle = Date.now() + (tally.left / Math.max(1, throttlePerMinute)) * 60_000;
+  const last = tally.lastScheduled?.getTime() ?? 0;
   const at = new Date(Math.max(byThrottle, last));
-  return { at, note: last > byThrottle ? "when the last step is due (step delays and sending windows)" : `${row.left} emails left at ${throttlePerMinute} a minute` };
+  return { at, note: last > byThrottle ? "when the last step is due (step delays and sending windows)" : `${tally.left} emails left at ${throttlePerMinute} a minute` };
 }
 
-/** Sent, failed and waiting emails per step of one run. */
-export async function runStepProgress(db: Executor, campaignId: number, runId: number) {
-  const rows = await db.execute<{ step_number: number; total: number; sent: number; failed: number; waiting: number }>(sql`
-    select step_number, count(*)::int as total, count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'failed')::int as failed,
-           count(*) filter (where status in ('pending', 'paused', 'sending'))::int as waiting
-    from scheduled_emails where campaign_id = ${campaignId} and run_id = ${runId} group by step_number order by step_number`);
-  return rows.map((r) => ({ stepNumber: Number(r.step_number), total: r.total, sent: r.sent, failed: r.failed, waiting: r.waiting }));
-}
-
-/** What the run page shows beside its recipients: per-step progress, the estimated finish, and each listed recipient's next send. */
+/**
+ * What the run page shows beside its recipients: its emails by status,
+ * per-step progress, the estimated finish (one tally of the run's emails,
+ * shared for 15 s on large runs), and each listed recipient's next send.
+ */
 export async function runTimeline(db: Executor, campaignId: number, runNumber: number, recipientIds: number[]) {
-  const [row] = await db.execute<{ id: number; status: string; scheduled_at: Date | null; started_at: Date | null; throttle: number }>(sql`
-    select r.id, r.status, r.scheduled_at, r.started_at, c.throttle_per_minute as throttle
+  const [row] = await db.execute<{ id: number; status: string; scheduled_at: Date | null; started_at: Date | null; throttle: number; emails: number }>(sql`
+    select r.id, r.status, r.scheduled_at, r.started_at, r.scheduled_count as emails, c.throttle_per_minute as throttle
     from campaign_runs r join campaigns c on c.id = r.campaign_id where r.campaign_id = ${campaignId} and r.run_number = ${runNumber}`);
-  if (!row) return { steps: [], finish: { at: null, note: "" }, next: [] as NextSend[] };
+  if (!row) return { emails: {} as Record<string, number>, steps: [], finish: { at: null, note: "" }, next: [] as NextSend[] };
   const run: RunForWaiting = { id: Number(row.id), campaignId, status: row.status, scheduledAt: row.scheduled_at && new Date(row.scheduled_at), startedAt: row.started_at && new Date(row.started_at) };
-  const [steps, finish, next] = await Promise.all([
-    runStepProgress(db, campaignId, run.id),
-    estimatedFinish(db, run, row.throttle),
-    nextSends(db, run, recipientIds, row.throttle),
-  ]);
-  return { steps, finish, next: [...next.values()] };
+  const tally = await emailTally(db, campaignId, run.id, row.emails);
+  const next = await nextSends(db, run, recipientIds, row.throttle, tally);
+  return { emails: tally.byStatus, steps: tally.steps, finish: estimatedFinish(run, row.throttle, tally), next: [...next.values()] };
 }

@@ -4,6 +4,7 @@ import type { Executor, Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
+import { composeSms } from "../sms/compose";
 import { LEASE_SECONDS } from "./lanes";
 import { recordOutcomes, type Outcome } from "./record";
 import type { OutgoingEmail } from "./transport";
@@ -45,9 +46,22 @@ export async function loadTemplatesForSending(db: Executor, campaignId: number, 
   return new Map(rows.map((t) => [Number(t.id), t]));
 }
 
+/**
+ * Emails of one campaign by id, as rows `k(campaign_id, id, sender_id)` to
+ * join on the primary key. The campaign is a value of each row, not a
+ * constant: a constant lets the planner scan the whole campaign when its
+ * statistics think the campaign small (see recordingStatements).
+ */
+function keyed(campaignId: number, rows: Array<{ id: number; sender_id?: number | null }>) {
+  const input = rows.map((r) => ({ campaign_id: campaignId, id: r.id, sender_id: r.sender_id ?? null }));
+  return sql`jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as k(campaign_id bigint, id bigint, sender_id bigint)`;
+}
+
+// An SMS step is suppressed by the phone suppression list (STOP), an email step by the address's (docs/decisions/040).
 const rowColumns = sql`e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, r.email, r.replied_at, st.stop_on_reply,
-  l.first_name, l.last_name, l.company, l.attributes,
-  exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) as suppressed`;
+  l.first_name, l.last_name, l.company, l.attributes, st.channel, l.phone,
+  case when st.channel = 'sms' then exists (select 1 from phone_suppressions ps where ps.phone = l.phone)
+       else exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) end as suppressed`;
 
 /** `senders`: the campaign's identities with today's capacity, read by the claim itself (one round trip less a batch). */
 export type ClaimRow = BatchRow & { key: string; suppressed: boolean; senders?: Sender[] };
@@ -138,17 +152,21 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
   const skipped: Outcome[] = [];
   let sendable: ClaimRow[] = [];
   for (const row of rows) {
-    if (row.suppressed) skipped.push({ row, kind: "skipped", error: "address is suppressed" });
+    if (row.channel === "sms" && !row.phone) skipped.push({ row, kind: "skipped", error: "the lead has no phone number" });
+    else if (row.suppressed) skipped.push({ row, kind: "skipped", error: row.channel === "sms" ? "the phone number opted out (STOP)" : "address is suppressed" });
     else if (row.replied_at && row.stop_on_reply) skipped.push({ row, kind: "skipped", error: "recipient replied" });
     else sendable.push(row);
   }
+  // Text messages go from the SMS senders (composeSms); email sender identities and their caps are for email alone.
+  const texts = sendable.filter((r) => r.channel === "sms");
+  if (texts.length) sendable = sendable.filter((r) => r.channel !== "sms");
   const senders = rows[0]?.senders ?? (await sendersWithCapacity(tx, campaign.id));
   let assigned = senders.length ? assignSenders(sendable.length, senders, sendable[0]?.id ?? 0) : sendable.map(() => null);
   if (senders.length && assigned.some((s) => s === null)) {
     const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
     const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
     if (leased) await releaseRows(tx, campaign.id, capped, "pending", tomorrow);
-    else await tx.execute(sql`update scheduled_emails set scheduled_for = ${tomorrow}, updated_at = now() where campaign_id = ${campaign.id} and id in (select x::bigint from jsonb_array_elements_text(${JSON.stringify(capped)}::jsonb) x) and status = 'pending'`);
+    else await tx.execute(sql`update scheduled_emails e set scheduled_for = ${tomorrow}, updated_at = now() from ${keyed(campaign.id, capped.map((id) => ({ id })))} where e.campaign_id = k.campaign_id and e.id = k.id and e.status::text = 'pending'`);
     sendable = sendable.filter((_r, i) => assigned[i] !== null);
     assigned = assigned.filter((s) => s !== null);
   }
@@ -157,7 +175,21 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
   for (const [id, t] of loaded) templates?.set(id, t);
   const template = (id: number) => templates?.get(id) ?? loaded.get(id)!;
   const emails = sendable.map((row, i) => composeEmail(row, template(row.template_id), campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
+  if (texts.length) {
+    const smsTemplates = await loadMissing(tx, campaign, texts, templates);
+    return {
+      skipped, sendable: [...sendable, ...texts], senderIds: [...assigned.map((s) => s?.id ?? null), ...texts.map(() => null)],
+      emails: [...emails, ...texts.map((row) => composeSms(row, smsTemplates(row.template_id), campaign, services.config))],
+    };
+  }
   return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
+}
+
+async function loadMissing(tx: Transaction, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {
+  const missing = rows.map((r) => r.template_id).filter((id) => !templates?.has(id));
+  const loaded = missing.length ? await loadTemplatesForSending(tx, campaign.id, campaign.runId, missing) : new Map<number, TemplateRow>();
+  for (const [id, t] of loaded) templates?.set(id, t);
+  return (id: number) => templates?.get(id) ?? loaded.get(id)!;
 }
 
 /** Decides everything about a claimed batch and stores its request body. */
@@ -166,11 +198,10 @@ async function fixBatch(tx: Transaction, services: Services, campaign: CampaignF
   if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
   if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
   const payload = JSON.stringify(emails);
-  const senderIds = sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] }));
   await tx.execute(sql`
-    update scheduled_emails e set sender_id = s.sender_id
-    from jsonb_to_recordset(${JSON.stringify(senderIds)}::jsonb) as s(id bigint, sender_id bigint)
-    where e.campaign_id = ${campaign.id} and e.id = s.id`);
+    update scheduled_emails e set sender_id = k.sender_id
+    from ${keyed(campaign.id, sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] ?? null })))}
+    where e.campaign_id = k.campaign_id and e.id = k.id`);
   await tx.execute(sql`
     insert into send_batches (campaign_id, idempotency_key, run_id, payload, payload_sha256)
     values (${campaign.id}, ${key}, ${campaign.runId}, ${payload}, ${sha256(payload)})`);

@@ -19,6 +19,9 @@ export type BatchRow = {
   last_name: string | null;
   company: string | null;
   attributes: Record<string, string> | null;
+  /** The step's channel and the lead's phone (E.164), read by the claim; absent on rows read back for recording. */
+  channel?: "email" | "sms";
+  phone?: string | null;
 };
 
 export interface CampaignForSending {

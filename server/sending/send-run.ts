@@ -239,7 +239,9 @@ async function sendBatch(
     // Last look before the first hand-over: an address suppressed since the claim is dropped. Afterwards the body never changes.
     const suppressed = new Set((await tx.execute<{ email: string }>(sql`
       select lower(email) as email from suppressions
-      where lower(email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(emails.map((e) => e.to))}::jsonb) x)`)).map((r) => r.email));
+      where lower(email) in (select lower(x) from jsonb_array_elements_text(${JSON.stringify(emails.map((e) => e.to))}::jsonb) x)
+      -- A text's number that texted STOP since the claim (decision 044).
+      union all select phone from phone_suppressions where phone in (select x from jsonb_array_elements_text(${JSON.stringify(emails.filter((e) => e.channel === "sms").map((e) => e.to))}::jsonb) x)`)).map((r) => r.email));
     if (suppressed.size) emails = emails.filter((e) => !suppressed.has(e.to.toLowerCase()));
     await markHanded(services.db, campaign.id, batch, emails);
   } else if (Date.now() - batch.handedAt.getTime() > IDEMPOTENCY_WINDOW_MS) {

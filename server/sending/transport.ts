@@ -11,6 +11,10 @@ export interface OutgoingEmail {
   text: string;
   headers: Record<string, string>;
   tags: Array<{ name: string; value: string }>;
+  /** sms: `to` is an E.164 number, `from` a sender number or Messaging Service SID, `text` the body (server/sms/compose.ts). */
+  channel?: "email" | "sms";
+  /** SMS only: where Twilio posts this message's status changes (signed; server/sms/webhooks.ts). */
+  statusCallback?: string;
 }
 
 export type EmailOutcome = { ok: true; providerMessageId: string } | { ok: false; error: string };
@@ -38,7 +42,7 @@ export class TransportError extends Error {
 }
 
 export interface Transport {
-  readonly name: "outbox" | "resend";
+  readonly name: "outbox" | "resend" | "twilio";
   /** Whether calls are paced by the provider's cluster-wide rate limit. */
   readonly rateLimited: boolean;
   /**

@@ -33,7 +33,8 @@ export async function updateTemplate(db: Executor, id: number, input: z.input<ty
   return row;
 }
 
-export const listTemplates = (db: Executor) => db.select().from(templates).orderBy(asc(templates.name));
+/** Email templates (SMS steps keep their bodies in templates of channel sms, shown on their campaign instead). */
+export const listTemplates = (db: Executor) => db.select().from(templates).where(eq(templates.channel, "email")).orderBy(asc(templates.name));
 
 export async function getTemplate(db: Executor, id: number) {
   const [row] = await db.select().from(templates).where(eq(templates.id, id));

@@ -55,7 +55,9 @@ describe("templates", () => {
 describe("outbox ids and replies", () => {
   it("outbox message ids cannot be guessed from the campaign and email ids", async () => {
     const emails = await sentCampaign(3);
-    for (const e of emails) expect(e.provider_message_id).toMatch(/^outbox-[A-Za-z0-9_-]{22}$/);
+    // The time it was stored (in milliseconds, base 36), then 128 random bits.
+    for (const e of emails) expect(e.provider_message_id).toMatch(/^outbox-[0-9a-z]{9}[A-Za-z0-9_-]{22}$/);
+    expect(new Set(emails.map((e) => e.provider_message_id.slice(-22))).size, "the random parts differ").toBe(emails.length);
     expect(new Set(emails.map((e) => e.provider_message_id)).size).toBe(emails.length);
   });
 

@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import postgres from "postgres";
 import { startEmbeddedPostgres } from "../../db/embedded";
 import { migrateDatabase } from "../../db/migrate";
+import { compiledEntry } from "../../bin/compiled.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -26,6 +27,9 @@ function withDatabase(url: string, database: string) {
 export default async function setup(project: TestProject) {
   const root = path.resolve(import.meta.dirname, "../..");
   execFileSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "build"], { cwd: root, stdio: "ignore" });
+  // The CLI tests run `herald` as users do: compiled. Rebuilt only when a source changed since the last build,
+  // so a second test run in this folder does not swap dist/ under the first one's commands.
+  if (!compiledEntry(root, {}).entry) execFileSync(process.execPath, [path.join(root, "scripts/build-cli.js")], { cwd: root, stdio: "ignore" });
 
   const external = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const embedded = external
