@@ -118,7 +118,7 @@ export const outboxMessages = pgTable(
 /**
  * The append-only event log, range-partitioned by month on occurred_at (the
  * partitioning is in the migration: drizzle-kit does not model it). The view
- * email_events_judged (migration 0032, not modelled either) selects every
+ * email_events_judged (migration 0033, not modelled either) selects every
  * column with the fold's burst verdicts: a migration that drops or retypes a
  * column must recreate it.
  */
@@ -155,7 +155,7 @@ export const emailEvents = pgTable(
  * Clicks found to be part of a burst (several links of one email within a
  * few seconds) by the fold, once every click of the window is in the log.
  * Kept beside the log so the log stays append-only: the view
- * email_events_judged (migration 0032) reads an event with these folded in
+ * email_events_judged (migration 0033) reads an event with these folded in
  * (machine, and "burst" among data.machineReasons). See decision 023.
  */
 export const clickBursts = pgTable(
