@@ -63,8 +63,18 @@ async function main(argv: string[]): Promise<number> {
       console.error(error.message);
       return 1;
     }
-    throw error;
+    if (process.env.HERALD_DEBUG) throw error;
+    console.error(`herald ${entry.name}: ${unexpected(error)}\n(an unexpected error; HERALD_DEBUG=1 herald ${argv.join(" ")} shows where it happened)`);
+    return 1;
   }
+}
+
+/** One line about an error nobody planned for: the database's or the service's own words, never the SQL that was sent. */
+function unexpected(error: unknown): string {
+  // Drizzle's query errors quote the whole statement; their cause is what PostgreSQL said.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split("\n")[0]!.slice(0, 300);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -20,6 +20,16 @@ describe("read-only herald commands", () => {
     expect(sources.stdout).toContain("(TypeScript sources through tsx");
   });
 
+  it("an error nobody planned for is one sentence with the database's own words, no stack and no SQL", async () => {
+    const missing = new URL(t.url);
+    missing.pathname = "/herald_no_such_database";
+    const r = await herald(["stats"], { DATABASE_URL: missing.toString() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('herald stats: database "herald_no_such_database" does not exist');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const debug = await herald(["stats"], { DATABASE_URL: missing.toString(), HERALD_DEBUG: "1" });
+    expect(debug.stderr, "HERALD_DEBUG shows where").toMatch(/^\s+at /m);
+  });
 
   it("`herald stats` answers from a migrated database without migrating, and on a database never migrated says to migrate instead of changing it", async () => {
     const ok = await herald(["stats", "--json"], { DATABASE_URL: t.url });
