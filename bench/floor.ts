@@ -16,10 +16,10 @@ const BATCH = `
   ), done as (
     update scheduled_emails e set status = 'sent', attempts = e.attempts + 1, provider_message_id = 'floor-' || e.id, sent_at = now(), updated_at = now()
     from due where e.campaign_id = due.campaign_id and e.id = due.id
-    returning e.id, e.recipient_id, e.step_number
+    returning e.campaign_id, e.id, e.recipient_id, e.step_number
   ), recipients as (
     update run_recipients r set status = 'sent', first_sent_at = coalesce(r.first_sent_at, now()), updated_at = now()
-    from done where r.campaign_id = $1 and r.id = done.recipient_id
+    from done where r.campaign_id = done.campaign_id and r.id = done.recipient_id
     returning r.id, r.email, r.lead_id
   ), outbox as (
     insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
@@ -52,8 +52,12 @@ const BATCH = `
 export async function physicalFloor(url: string, campaignId: number, runId: number, limit: number, lanes: number) {
   // The floor is a reference for the writes, not for the planner: a run just written has no statistics yet,
   // and this hand-written claim (unlike Herald's, tests/engine/claim-plan.test.ts) may then scan and sort the
-  // whole run for every batch. Its sessions take the index plan.
-  const sql = postgres(url, { max: lanes, onnotice: () => {}, connection: { jit: "off", enable_seqscan: "off", enable_sort: "off", enable_bitmapscan: "off" } });
+  // whole run for every batch, or hash a campaign's million recipients to update a hundred (decision 027). Its
+  // sessions take index probes: no sequential or bitmap scans, no sorts, no hash or merge joins.
+  const sql = postgres(url, {
+    max: lanes, onnotice: () => {},
+    connection: { jit: "off", enable_seqscan: "off", enable_sort: "off", enable_bitmapscan: "off", enable_hashjoin: "off", enable_mergejoin: "off" },
+  });
   let sent = 0;
   const lane = async () => {
     while (sent < limit) {
