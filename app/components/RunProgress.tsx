@@ -1,3 +1,4 @@
+import type { StepProgress } from "../../shared/step-progress";
 import { fmtInt } from "../lib/format";
 
 export interface RunNumbers {
@@ -11,13 +12,6 @@ export interface RunNumbers {
   smsFailed?: number;
 }
 
-export interface StepProgress {
-  stepNumber: number;
-  total: number;
-  sent: number;
-  failed: number;
-  waiting: number;
-}
 
 /** The current run's progress, from the page's own data: the page refreshes everything at once (useLivePage). */
 export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: StepProgress[]; live: boolean }) {

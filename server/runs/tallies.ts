@@ -30,14 +30,8 @@ function sharedForLargeRuns<T>(cache: Map<number, Entry<T>>, runId: number, rows
   return value;
 }
 
-export interface StepProgress {
-  stepNumber: number;
-  total: number;
-  sent: number;
-  failed: number;
-  /** pending, paused or sending */
-  waiting: number;
-}
+import type { StepProgress } from "../../shared/step-progress";
+export type { StepProgress };
 
 export interface EmailTally {
   /** Emails of the run by status (pending, sent, failed…). */
