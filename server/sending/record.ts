@@ -17,7 +17,7 @@ export type Outcome =
  * campaign the planner may prefer "scan this campaign's pending emails and
  * hash them" whenever its statistics think the campaign is small (a table
  * never analyzed since a big run started, or a campaign newer than the
- * statistics), and read a million rows to record a hundred (decision 013).
+ * statistics), and read a million rows to record a hundred (decision 027).
  */
 export function recordingStatements(campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
   // Leased rows are `sending` under this worker; unleased ones are `pending` rows this transaction holds locked (claimRows).
