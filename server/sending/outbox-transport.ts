@@ -10,8 +10,10 @@ import type { Transport } from "./transport";
  * as the run: at a million emails, more than one full-page WAL image per
  * email after every checkpoint.
  */
-export function outboxMessageId() {
-  return `outbox-${Date.now().toString(36).padStart(9, "0")}${randomBytes(16).toString("base64url")}`;
+function outboxMessageIds(count: number): string[] {
+  const time = Date.now().toString(36).padStart(9, "0");
+  const random = randomBytes(16 * count); // one call for the batch, 16 bytes each
+  return Array.from({ length: count }, (_, i) => `outbox-${time}${random.subarray(16 * i, 16 * i + 16).toString("base64url")}`);
 }
 
 /**
@@ -25,8 +27,9 @@ export const outboxTransport: Transport = {
   transactional: true,
   async send(emails, { tx }) {
     if (!emails.length) return [];
-    const rows = emails.map((e) => ({
-      campaign_id: e.campaignId, scheduled_email_id: e.scheduledEmailId, provider_message_id: outboxMessageId(),
+    const messageIds = outboxMessageIds(emails.length);
+    const rows = emails.map((e, i) => ({
+      campaign_id: e.campaignId, scheduled_email_id: e.scheduledEmailId, provider_message_id: messageIds[i]!,
       from_address: e.from, to_address: e.to, subject: e.subject, html: e.html, text: e.text, headers: e.headers, channel: e.channel ?? "email",
     }));
     // A message stored by an earlier attempt keeps its id: the no-op update makes `returning` give it back.
