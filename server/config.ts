@@ -51,6 +51,8 @@ const schema = z.object({
   TWILIO_ACCOUNT_MPS: z.coerce.number().positive().max(10_000).default(100),
   /** Country of phone numbers written without a country code (ISO 3166 alpha-2, e.g. GB); unset: such numbers are refused. */
   SMS_DEFAULT_COUNTRY: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code like GB").optional()),
+  /** How long after a text was handed over Herald keeps asking Twilio for its price (null until Twilio sets it); then it stops and the text stays unpriced. */
+  TWILIO_PRICE_WAIT_HOURS: z.coerce.number().positive().max(24 * 30).default(48),
   AIRTABLE_TOKEN: optionalString,
   AIRTABLE_ENDPOINT_URL: optionalUrl,
   AIRTABLE_CONTROL_BASE_ID: optionalString,

@@ -67,6 +67,10 @@ export const dailyCounters = () => ({
  * The SMS counters a run, a campaign and a day keep (docs/decisions/040):
  * messages Twilio accepted, delivered, failed (refused at send, or a
  * failed/undelivered status); people who replied and who opted out (STOP).
+ * People texted (at least one text accepted) and people with a delivered
+ * text are the base of the SMS rates (docs/decisions/047), kept by the
+ * trigger on run_recipients like people_sent; a day counts the people first
+ * texted / first delivered to that day.
  */
 export const smsCounters = () => ({
   smsSent: count("sms_sent"),
@@ -74,4 +78,6 @@ export const smsCounters = () => ({
   smsFailed: count("sms_failed"),
   smsReplied: count("sms_replied"),
   smsOptedOut: count("sms_opted_out"),
+  peopleTexted: count("people_texted"),
+  peopleTextDelivered: count("people_text_delivered"),
 });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
-  bigserial, boolean, date, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
+  bigint, bigserial, boolean, date, index, inet, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { campaigns } from "./campaigns";
 import { createdAt, dailyCounters, id, ref, smsCounters, ts, updatedAt } from "./columns";
@@ -43,6 +43,9 @@ export const runRecipients = pgTable(
     humanClickedAt: ts("human_clicked_at"),
     repliedAt: ts("replied_at"),
     bouncedAt: ts("bounced_at"),
+    /** First text Twilio accepted for this recipient, and the first one it reported delivered: people texted / delivered (decision 047). */
+    firstTextedAt: ts("first_texted_at"),
+    textDeliveredAt: ts("text_delivered_at"),
     lastError: text("last_error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -191,6 +194,7 @@ export const globalDailyStats = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     shard: smallint("shard").notNull(),
     ...dailyCounters(),
+    ...smsCounters(),
   },
   (t) => [primaryKey({ columns: [t.day, t.shard] })],
 );
@@ -284,9 +288,16 @@ export const smsMessages = pgTable(
     /** Twilio's last status for it (queued, sent, delivered, undelivered, failed). */
     status: text("status"),
     errorCode: integer("error_code"),
-    /** What Twilio charged, when it says (negative, in price_unit), from the status callbacks. */
+    /** What Twilio charged, as Twilio wrote it (negative, in price_unit), fetched from the message after it settled (jobs/tasks/fetch-sms-prices.ts). */
     price: text("price"),
     priceUnit: text("price_unit"),
+    /** The charge in millionths of price_unit (price "-0.00790" is 7,900): summed exactly into sms_costs. */
+    priceMicros: bigint("price_micros", { mode: "number" }),
+    /** When to ask Twilio for the price next: an hour after it was handed over, at once when a final status arrives, later while Twilio says null. */
+    priceNextAt: ts("price_next_at").notNull().default(sql`now() + interval '1 hour'`),
+    priceChecks: smallint("price_checks").notNull().default(0),
+    /** Twilio still had no price when the wait ran out (TWILIO_PRICE_WAIT_HOURS), or the message is gone: it is not asked again. */
+    priceGaveUpAt: ts("price_gave_up_at"),
     updatedAt: updatedAt(),
   },
   (t) => [
@@ -294,5 +305,28 @@ export const smsMessages = pgTable(
     uniqueIndex("sms_messages_sid_key").on(t.sid).where(sql`sid is not null`),
     // Inbound replies and STOP find the last message sent to a number.
     index("sms_messages_to_phone_idx").on(t.toPhone, t.handedAt),
+    // The price job's queue: only texts Twilio has and that still wait for a price.
+    index("sms_messages_unpriced_idx").on(t.priceNextAt).where(sql`sid is not null and price_micros is null and price_gave_up_at is null`),
   ],
+);
+
+/**
+ * What Twilio charged for a run's texts, per day (the day each text was
+ * handed over, UTC) and currency, summed exactly in millionths of the
+ * currency by the price job in the transaction that stores each price
+ * (docs/decisions/048). A run's and a campaign's cost are sums of these rows.
+ */
+export const smsCosts = pgTable(
+  "sms_costs",
+  {
+    campaignId: ref("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    runId: ref("run_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    currency: text("currency").notNull(),
+    /** Texts priced, and their summed charge in millionths of the currency. */
+    texts: integer("texts").notNull().default(0),
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.runId, t.day, t.currency], name: "sms_costs_pkey" }), index("sms_costs_day_idx").on(t.day)],
 );

@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { checkLegacyStore, LEGACY_RUNS, type LegacyStoreCheck } from "../stats/legacy/verify";
+import { verifySmsCosts, type CostDrift } from "./verify-cost";
 
 export const COUNTERS = ["recipients", "sent", "delivered", "failed", "opened", "clicked", "replied", "bounced", "complained", "unsubscribed", "positive_replies", "people_sent", "people_bounced", "human_opened", "human_clicked",
-  // Text messages (docs/decisions/040): messages accepted, delivered and failed (refused at send, or undelivered / failed by status callback); people who replied or opted out.
-  "sms_sent", "sms_delivered", "sms_failed", "sms_replied", "sms_opted_out"] as const;
+  // Text messages (docs/decisions/040): messages accepted, delivered and failed (refused at send, or undelivered / failed by status callback); people who replied or opted out;
+  // people texted (a text accepted) and people with a delivered text, the base of the SMS rates (decision 047).
+  "sms_sent", "sms_delivered", "sms_failed", "sms_replied", "sms_opted_out", "people_texted", "people_text_delivered"] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 export interface Drift {
@@ -48,7 +50,9 @@ const ACTUAL_RUNS = sql`
       count(*) filter (where type = 'sms_delivered') as sms_delivered,
       count(*) filter (where type in ('sms_failed', 'sms_undelivered')) as sms_failed,
       count(distinct recipient_id) filter (where type = 'sms_replied') as sms_replied,
-      count(distinct recipient_id) filter (where type = 'sms_opted_out') as sms_opted_out
+      count(distinct recipient_id) filter (where type = 'sms_opted_out') as sms_opted_out,
+      count(distinct recipient_id) filter (where type = 'sms_sent') as people_texted,
+      count(distinct recipient_id) filter (where type = 'sms_delivered') as people_text_delivered
     -- email_events_judged: the log with the fold's burst verdicts (click_bursts) in its machine flag.
     from email_events_judged group by campaign_id, run_id
   ), rc as (
@@ -65,7 +69,8 @@ const ACTUAL_RUNS = sql`
     coalesce(rc.people_sent, 0)::int as people_sent, coalesce(rc.people_bounced, 0)::int as people_bounced,
     coalesce(ev.human_opened, 0)::int as human_opened, coalesce(ev.human_clicked, 0)::int as human_clicked,
     coalesce(ev.sms_sent, 0)::int as sms_sent, coalesce(ev.sms_delivered, 0)::int as sms_delivered, coalesce(ev.sms_failed, 0)::int as sms_failed,
-    coalesce(ev.sms_replied, 0)::int as sms_replied, coalesce(ev.sms_opted_out, 0)::int as sms_opted_out
+    coalesce(ev.sms_replied, 0)::int as sms_replied, coalesce(ev.sms_opted_out, 0)::int as sms_opted_out,
+    coalesce(ev.people_texted, 0)::int as people_texted, coalesce(ev.people_text_delivered, 0)::int as people_text_delivered
   from campaign_runs r
   left join ev on ev.campaign_id = r.campaign_id and ev.run_id = r.id
   left join rc on rc.campaign_id = r.campaign_id and rc.run_id = r.id
@@ -87,8 +92,10 @@ function drifts(rows: Row[], scope: Drift["scope"], truth: Drift["truth"]): Drif
 
 export interface VerifyResult {
   drift: Drift[];
+  /** Days of a run's SMS cost that disagree with the prices stored on its texts (decision 048). */
+  costDrift: CostDrift[];
   /** What was actually compared: "no drift" means something only when these are not all zero. */
-  checked: { runs: number; legacyRuns: number; campaigns: number; legacyCampaigns: number; legacyCampaignDays: number; legacyDays: number };
+  checked: { runs: number; legacyRuns: number; campaigns: number; legacyCampaigns: number; legacyCampaignDays: number; legacyDays: number; pricedTexts: number };
   /** What was not compared, and why. */
   skipped: Array<{ count: number; what: string; reason: string }>;
   legacy: LegacyStoreCheck;
@@ -106,7 +113,8 @@ export interface VerifyResult {
  * partitions are gone, by design, and their daily stats stay), a legacy run's
  * against the legacy store, the legacy store against its source's totals and
  * its per-day rollup, a campaign's lifetime counters against the sum of its
- * runs. With `fix`, corrects what can be recomputed, in one transaction.
+ * runs, and each day of a run's SMS cost against its texts' prices. With
+ * `fix`, corrects what can be recomputed, in one transaction.
  */
 export async function verifyCounters(db: Database, options: { fix?: boolean; retentionMonths?: number } = {}): Promise<VerifyResult> {
   const months = options.retentionMonths ?? 24;
@@ -142,6 +150,7 @@ export async function verifyCounters(db: Database, options: { fix?: boolean; ret
         update campaigns c set ${sql.raw(COUNTERS.map((x) => `${x} = coalesce(s.${x}, 0)`).join(", "))}, updated_at = now()
         from campaigns c2 left join s on s.campaign_id = c2.id where c.id = c2.id`);
     }
+    const cost = await verifySmsCosts(tx, Boolean(options.fix));
     const storeDrift: Drift[] = legacy.storeDrift.map((d) => ({ scope: "legacy", campaignId: d.campaignId, campaignName: `${d.campaignName} (legacy id ${d.legacyId})`, runNumber: null, counter: d.metric as Counter, stored: d.stored, actual: d.source, truth: "legacy source" }));
     const all = [...drift, ...campaignDrift, ...storeDrift];
     const skipped = past!.n ? [{ count: past!.n, what: "runs", reason: `their events are past the ${months}-month event retention, so there is no log to recount (their daily stats stay)` }] : [];
@@ -149,8 +158,8 @@ export async function verifyCounters(db: Database, options: { fix?: boolean; ret
     const [unknown] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from scheduled_emails where status = 'unknown'`);
     return {
       unknown: unknown!.n,
-      drift: all, legacy, skipped, fixed: Boolean(options.fix && (drift.length || campaignDrift.length || legacy.dayDrift.length)),
-      checked: { runs: runRows.length, legacyRuns: legacyRows.length, campaigns: campaignRows.length, legacyCampaigns: legacy.campaigns, legacyCampaignDays: legacy.campaignDays, legacyDays: legacy.days },
+      drift: all, costDrift: cost.drift, legacy, skipped, fixed: Boolean(options.fix && (drift.length || campaignDrift.length || legacy.dayDrift.length || cost.drift.length)),
+      checked: { runs: runRows.length, legacyRuns: legacyRows.length, campaigns: campaignRows.length, legacyCampaigns: legacy.campaigns, legacyCampaignDays: legacy.campaignDays, legacyDays: legacy.days, pricedTexts: cost.pricedTexts },
       runsChecked: runRows.length + legacyRows.length, runsPastRetention: past!.n, campaignsChecked: campaignRows.length,
     };
   });

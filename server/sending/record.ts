@@ -68,12 +68,14 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
           when agg.any_unknown and r.status in ('pending', 'queued') then 'unknown'::recipient_status
           else r.status end,
         first_sent_at = case when agg.any_email_sent then coalesce(r.first_sent_at, now()) else r.first_sent_at end,
+        -- people texted (decision 047): the trigger on run_recipients counts each person once, in this statement
+        first_texted_at = case when agg.any_text_sent then coalesce(r.first_texted_at, now()) else r.first_texted_at end,
         last_error = coalesce(agg.error, r.last_error), updated_at = now()
       from (
         select campaign_id, recipient_id, bool_or(kind = 'sent') as any_sent, bool_or(kind = 'failed') as any_failed,
                bool_and(kind = 'skipped') as all_skipped, bool_or(kind = 'unknown') as any_unknown, max(error) filter (where kind = 'failed') as error,
                -- first_sent_at (and so people_sent, the base of the email rates) means "mailed": a text message alone does not set it.
-               bool_or(kind = 'sent' and channel = 'email') as any_email_sent
+               bool_or(kind = 'sent' and channel = 'email') as any_email_sent, bool_or(kind = 'sent' and channel = 'sms') as any_text_sent
         from ch group by campaign_id, recipient_id
       ) agg
       where r.campaign_id = agg.campaign_id and r.id = agg.recipient_id

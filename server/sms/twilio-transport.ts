@@ -14,7 +14,7 @@ const IN_FLIGHT_MS = 2 * TWILIO_TIMEOUT_MS;
 export const bodySha256 = (body: string) => createHash("sha256").update(body).digest("hex");
 
 /** The SDK's HTTP client, sending to another base URL (a local fake in tests) instead of api.twilio.com. */
-function baseUrlClient(baseUrl: string, timeoutMs: number): twilio.RequestClient {
+export function baseUrlClient(baseUrl: string, timeoutMs: number): twilio.RequestClient {
   const base = new URL(baseUrl);
   const client = new twilio.RequestClient({ timeout: timeoutMs, keepAlive: true });
   const request = client.request.bind(client);

@@ -6,6 +6,9 @@ import { bumpCounters } from "../counters/bump";
 export const STOP_WORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"] as const;
 export const START_WORDS = ["START", "UNSTOP", "YES"] as const;
 
+/** Twilio's statuses after which a message changes no more (and Twilio prices it). */
+export const FINAL_STATUSES = ["delivered", "undelivered", "failed", "canceled", "read"];
+
 export type SmsWebhookOutcome = { status: 200 | 400; message: string };
 
 const STATUS_EVENTS: Record<string, { type: string; counter?: "sms_delivered" | "sms_failed" } | undefined> = {
@@ -35,8 +38,10 @@ export async function handleStatusCallback(db: Database, query: { c?: unknown; m
     const [message] = await tx.execute<{ run_id: number; recipient_id: number }>(sql`
       select run_id, recipient_id from scheduled_emails where campaign_id = ${campaignId} and id = ${scheduledEmailId}`);
     if (!message) return { status: 200 as const, message: "the message no longer exists; ignored" };
+    // A final status makes the text's price due at once (Twilio sets it on the message soon after: jobs/tasks/fetch-sms-prices.ts).
     await tx.execute(sql`
-      update sms_messages set sid = coalesce(sid, ${sid}), status = ${status}, error_code = coalesce(${errorCode}, error_code), updated_at = now()
+      update sms_messages set sid = coalesce(sid, ${sid}), status = ${status}, error_code = coalesce(${errorCode}, error_code), updated_at = now(),
+        price_next_at = case when ${FINAL_STATUSES.includes(status)} then least(price_next_at, now()) else price_next_at end
       where campaign_id = ${campaignId} and scheduled_email_id = ${scheduledEmailId} and (sid is null or sid = ${sid})`);
     const mapped = STATUS_EVENTS[status];
     if (!mapped) return { status: 200 as const, message: `${status} needs nothing from Herald` };
@@ -46,6 +51,11 @@ export async function handleStatusCallback(db: Database, query: { c?: unknown; m
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, data, provider_event_id)
       values (${campaignId}, ${message.run_id}, ${message.recipient_id}, ${scheduledEmailId}, ${mapped.type}::email_event_type,
               ${JSON.stringify({ sid, status, ...(errorCode !== null ? { error_code: errorCode } : {}) })}::jsonb, ${`twilio:${sid}:${status}`})`);
+    if (mapped.type === "sms_delivered") {
+      // People with a delivered text (decision 047): the trigger on run_recipients counts the recipient's first one.
+      // Before the counters, so this transaction locks the recipient, then the run, as the send path does.
+      await tx.execute(sql`update run_recipients set text_delivered_at = now(), updated_at = now() where campaign_id = ${campaignId} and id = ${message.recipient_id} and text_delivered_at is null`);
+    }
     if (mapped.counter) await bumpCounters(tx, campaignId, message.run_id, { [mapped.counter]: 1 });
     return { status: 200 as const, message: `recorded ${mapped.type}` };
   });

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { countSegments } from "../../shared/sms-segments";
 
 export interface FakeMessage {
   sid: string;
@@ -12,6 +13,8 @@ export interface FakeMessage {
   statusCallback: string | null;
   dateCreated: Date;
   errorCode: number | null;
+  /** When the message reached a final status (delivered, undelivered, failed): Twilio prices it some time after. */
+  settledAt: Date | null;
 }
 
 /** Twilio's opt-out keywords (Advanced Opt-Out defaults) and opt-in keywords. */
@@ -30,6 +33,7 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
 }
 
 const sidOf = (prefix: string) => prefix + randomBytes(16).toString("hex");
+const FINAL = ["delivered", "undelivered", "failed"];
 const rfc2822 = (d: Date) => d.toUTCString().replace("GMT", "+0000");
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
@@ -46,6 +50,11 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
  *  - a per-sender-number rate limit (`mps` messages a second): 429 with
  *    error 20429;
  *  - GET …/Messages.json?To=&From=&PageSize= (newest first), as the SDK's list() reads it;
+ *  - GET …/Messages/{MessageSid}.json (20404 for an unknown SID), whose
+ *    `price` is null until `priceDelayMs` after the message settled (a
+ *    final status), then the charge as Twilio writes it: negative, five
+ *    decimals, per segment ("-0.00790"), in `priceUnit`; a failed message
+ *    costs "0.00000";
  *  - status callbacks (queued, sent, then delivered / undelivered / failed
  *    with an ErrorCode) POSTed to each message's StatusCallback, signed with
  *    X-Twilio-Signature;
@@ -78,6 +87,12 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
     /** (sender, recipient) pairs opted out with STOP. */
     optedOut: new Set<string>(),
     callbackResults: [] as Array<{ url: string; status: number; params: Record<string, string> }>,
+    /** What a segment costs (positive; written negative on the message) and in which currency; how long after settling Twilio has the price. */
+    pricePerSegment: "0.00790",
+    priceUnit: "USD",
+    priceDelayMs: 30_000,
+    /** GETs of one message (price lookups). */
+    fetches: 0,
   };
   const buckets = new Map<string, { tokens: number; last: number }>();
   const pending: Array<() => Promise<void>> = [];
@@ -90,9 +105,17 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
   const error = (res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}) =>
     send(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
 
+  const segments = (m: FakeMessage) => Math.max(1, countSegments(m.body).segments);
+  /** null until priceDelayMs after the message settled, as Twilio does; then -(segments × pricePerSegment), five decimals. */
+  const priceOf = (m: FakeMessage) => {
+    if (!m.settledAt || Date.now() < m.settledAt.getTime() + state.priceDelayMs) return null;
+    if (m.status === "failed") return "0.00000";
+    const perSegment = Math.round(Number(state.pricePerSegment) * 100_000);
+    return `-${((perSegment * segments(m)) / 100_000).toFixed(5)}`;
+  };
   const resource = (m: FakeMessage) => ({
     sid: m.sid, account_sid: accountSid, to: m.to, from: m.from, messaging_service_sid: m.messagingServiceSid, body: m.body, status: m.status,
-    num_segments: "1", num_media: "0", direction: "outbound-api", api_version: "2010-04-01", price: null, price_unit: "USD",
+    num_segments: String(segments(m)), num_media: "0", direction: "outbound-api", api_version: "2010-04-01", price: priceOf(m), price_unit: state.priceUnit,
     error_code: m.errorCode, error_message: null, date_created: rfc2822(m.dateCreated), date_updated: rfc2822(m.dateCreated), date_sent: null,
     uri: `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}.json`, subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}/Media.json` },
   });
@@ -121,6 +144,7 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
     pending.push(async () => {
       for (const s of statuses) {
         m.status = s.MessageStatus!;
+        if (FINAL.includes(m.status)) m.settledAt = new Date();
         await post(url, { ...base, ...s });
       }
     });
@@ -154,6 +178,13 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
         messages: found.map(resource), page: 0, page_size: size, start: 0, end: Math.max(0, found.length - 1),
         uri: `${messagesPath}?PageSize=${size}&Page=0`, first_page_uri: `${messagesPath}?PageSize=${size}&Page=0`, next_page_uri: null, previous_page_uri: null,
       });
+    }
+    const one = /^\/2010-04-01\/Accounts\/[^/]+\/Messages\/([^/]+)\.json$/.exec(url.pathname);
+    if (req.method === "GET" && one) {
+      state.fetches++;
+      const found = state.messages.find((m) => m.sid === one[1]);
+      if (!found) return error(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+      return send(res, 200, resource(found));
     }
     if (req.method !== "POST" || url.pathname !== messagesPath) return error(res, 405, 20004, "Method not allowed");
     if (!/application\/x-www-form-urlencoded/.test(req.headers["content-type"] ?? "")) return error(res, 400, 20001, "Content-Type must be application/x-www-form-urlencoded");
@@ -191,7 +222,7 @@ export async function startTwilioFake(options: { accountSid?: string; authToken?
 
     const message: FakeMessage = {
       sid: sidOf("SM"), to, from: from ?? (service ? [...state.numbers][0]! : null), messagingServiceSid: service, body,
-      status: service ? "accepted" : "queued", statusCallback: form.get("StatusCallback"), dateCreated: new Date(), errorCode: null,
+      status: service ? "accepted" : "queued", statusCallback: form.get("StatusCallback"), dateCreated: new Date(), errorCode: null, settledAt: null,
     };
     state.messages.push(message);
     state.onAccepted?.(message);

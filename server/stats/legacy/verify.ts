@@ -10,7 +10,7 @@ export const LEGACY_RUNS = sql`
     coalesce(sum(d.opened), 0)::int as opened, coalesce(sum(d.clicked), 0)::int as clicked, coalesce(sum(d.replied), 0)::int as replied,
     coalesce(sum(d.bounced), 0)::int as bounced, 0 as complained, 0 as unsubscribed, coalesce(sum(d.positive_replies), 0)::int as positive_replies,
     0 as people_sent, 0 as people_bounced, 0 as human_opened, 0 as human_clicked, -- the legacy system could not tell people from machines
-    0 as sms_sent, 0 as sms_delivered, 0 as sms_failed, 0 as sms_replied, 0 as sms_opted_out -- nor send text messages
+    0 as sms_sent, 0 as sms_delivered, 0 as sms_failed, 0 as sms_replied, 0 as sms_opted_out, 0 as people_texted, 0 as people_text_delivered -- nor send text messages
   from legacy_campaign_map m join campaign_runs r on r.campaign_id = m.campaign_id and r.id = m.run_id
   left join legacy_daily_stats d on d.series_id = m.id
   group by m.campaign_id, m.run_id, r.run_number`;
