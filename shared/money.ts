@@ -18,6 +18,14 @@ export function chargeMicros(price: string): number | null {
   return m[1] === "-" ? micros : -micros;
 }
 
+/** Micros as an exact decimal string (7900 → "0.0079"): no float rounding in a file people sum. */
+export function decimal(micros: number): string {
+  const sign = micros < 0 ? "-" : "";
+  const abs = Math.abs(micros);
+  const fraction = String(abs % MICROS).padStart(6, "0").replace(/0+$/, "");
+  return `${sign}${Math.floor(abs / MICROS)}${fraction ? `.${fraction}` : ""}`;
+}
+
 /** What a set of texts cost, per currency (usually one: the Twilio account's). */
 export type Cost = Array<{ currency: string; texts: number; costMicros: number }>;
 

@@ -52,7 +52,7 @@ export async function initSchema(base: AirtableBase, spec: TableSpec[]): Promise
   const result: InitResult = { created: [], manual: [], wrong: [] };
   const { tables } = await base.meta<{ tables: MetaTable[] }>("GET", "");
   const creatable = (f: TableSpec["fields"][number]) => !f.manual && !COMPUTED_TYPES.includes(f.type);
-  const plain = (f: TableSpec["fields"][number]) => ({ name: f.name, type: f.type, ...(f.options ? { options: f.options } : {}) });
+  const plain = (f: TableSpec["fields"][number]) => ({ name: f.name, type: f.type, ...(f.description ? { description: f.description } : {}), ...(f.options ? { options: f.options } : {}) });
   for (const want of spec) {
     let table = tables.find((t) => t.name === want.name);
     if (!table) {

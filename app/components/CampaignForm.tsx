@@ -108,7 +108,7 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
         <label>Time zone<input name="timeZone" defaultValue={initial.timeZone} required placeholder="Europe/Berlin" /></label>
         <label>Window opens (hour)<input name="windowStartHour" type="number" min={0} max={23} defaultValue={initial.windowStartHour} /></label>
         <label>Window closes (hour)<input name="windowEndHour" type="number" min={1} max={24} defaultValue={initial.windowEndHour} /></label>
-        <label>Throttle (emails a minute)<input name="throttlePerMinute" type="number" min={1} defaultValue={initial.throttlePerMinute} /></label>
+        <label>Throttle (messages a minute, emails and texts)<input name="throttlePerMinute" type="number" min={1} defaultValue={initial.throttlePerMinute} /></label>
         <div>
           <div className="strong small">Sending days</div>
           <div className="row">{days.map(([n, name]) => <label className="inline" key={n}><input type="checkbox" name="windowDays" value={n} defaultChecked={initial.windowDays.includes(n)} /> {name}</label>)}</div>

@@ -27,12 +27,12 @@ export function RunProgress({ run, steps, live }: { run: RunNumbers; steps?: Ste
       </div>
       <progress max={run.scheduledCount || 1} value={done} style={{ width: "100%", height: 12 }} aria-label={`Run ${run.runNumber}: ${pct}% done`} />
       <div className="row small">
-        <span data-testid="progress-sent"><strong>{fmtInt(run.sent)}</strong> sent</span>
-        {run.smsSent || run.smsFailed ? <span data-testid="progress-sms"><strong>{fmtInt(run.smsSent ?? 0)}</strong> texts sent, <strong>{fmtInt(run.smsFailed ?? 0)}</strong> failed</span> : null}
-        <span><strong>{fmtInt(run.failed)}</strong> failed</span>
+        <span data-testid="progress-sent"><strong>{fmtInt(run.sent)}</strong> emails sent</span>
+        <span><strong>{fmtInt(run.failed)}</strong> emails failed</span>
+        {run.smsSent || run.smsFailed ? <span data-testid="progress-sms"><strong>{fmtInt(run.smsSent ?? 0)}</strong> texts sent, <strong>{fmtInt(run.smsFailed ?? 0)}</strong> texts failed</span> : null}
         {ended ? (
           left ? <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> never sent: the run was {run.status.toLowerCase()}</span> : null
-        ) : <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> remaining of {fmtInt(run.scheduledCount)} scheduled</span>}
+        ) : <span data-testid="progress-left"><strong>{fmtInt(left)}</strong> remaining of {fmtInt(run.scheduledCount)} scheduled messages</span>}
         <span className="muted">{pct}%</span>
       </div>
       {steps && steps.length > 1 ? (

@@ -6,6 +6,8 @@ import { rangeFromUrl } from "../lib/analytics-range.server";
 import { fmtInt, fmtPct } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { formatCost } from "../../shared/money";
+import { SMS_LABELS } from "../../shared/sms-rates";
 
 export const meta: MetaFunction = () => [{ title: "Analytics · Herald" }];
 const granularities = ["day", "week", "month"] as const;
@@ -63,7 +65,7 @@ function Figures({ stats }: { stats: Stats }) {
   return (
     <>
       <div className="kpis">
-        <Kpi label="Sent" value={fmtInt(t.sent)} />
+        <Kpi label="Emails sent" value={fmtInt(t.sent)} />
         <Kpi label={RATE_LABELS.delivery} value={fmtPct(stats.rates.delivery)} hint={`${fmtInt(t.delivered)} delivered`} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(stats.rates.open)} hint={`${fmtInt(t.unique_opened)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}`} />
         <Kpi label={RATE_LABELS.humanOpen} value={fmtPct(stats.rates.humanOpen)} hint={`${fmtInt(t.human_opened)} of ${fmtInt(stats.rates.base.count)} ${stats.rates.base.of}`} />
@@ -94,7 +96,7 @@ function Figures({ stats }: { stats: Stats }) {
       </div>
       {rows.length ? (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data" aria-label="Emails per period">
             <thead><tr><th scope="col">Period</th><th scope="col" className="num">Sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Opened</th><th scope="col" className="num">Machine opens</th><th scope="col" className="num">Human opened</th><th scope="col" className="num">Clicked</th><th scope="col" className="num">Human clicked</th><th scope="col" className="num">Machine clicks</th><th scope="col" className="num">Replied</th><th scope="col" className="num">Bounced</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
             <tbody>
               {rows.map((s) => (
@@ -104,7 +106,53 @@ function Figures({ stats }: { stats: Stats }) {
           </table>
         </div>
       ) : null}
+      <TextMessages stats={stats} />
     </>
+  );
+}
+
+/** Text messages per period: counts, the rates over people texted (each label says its base) and what Twilio charged. */
+function TextMessages({ stats }: { stats: Stats }) {
+  const t = stats.totals;
+  const rows = stats.series.filter((s) => s.sms_sent || s.sms_failed || s.sms_delivered || s.sms_replied || s.sms_opted_out || s.smsCost.length);
+  if (!rows.length) return null;
+  const data = stats.series.map((s) => ({ period: s.period, texts: s.sms_sent, delivered: s.sms_delivered, failed: s.sms_failed, texted: s.people_texted, replied: s.sms_replied, optedOut: s.sms_opted_out }));
+  const ofPeople = `of ${fmtInt(t.people_texted)} people texted`;
+  return (
+    <section className="stack" aria-label="Text messages (SMS)">
+      <h2>Text messages (SMS)</h2>
+      <div className="kpis">
+        <Kpi label="People texted" value={fmtInt(t.people_texted)} hint="first texted in the range" />
+        <Kpi label="Texts sent" value={fmtInt(t.sms_sent)} hint={`${fmtInt(t.sms_delivered)} delivered, ${fmtInt(t.sms_failed)} failed`} />
+        <Kpi label={SMS_LABELS.delivery} value={fmtPct(stats.smsRates.delivery)} hint={`${fmtInt(t.people_text_delivered)} ${ofPeople}`} />
+        <Kpi label={SMS_LABELS.reply} value={fmtPct(stats.smsRates.reply)} hint={`${fmtInt(t.sms_replied)} ${ofPeople}`} />
+        <Kpi label={SMS_LABELS.optOut} value={fmtPct(stats.smsRates.optOut)} hint={`${fmtInt(t.sms_opted_out)} ${ofPeople}`} />
+        <Kpi label={SMS_LABELS.deliveryPerText} value={fmtPct(stats.smsRates.perText.delivery)} hint={`${fmtInt(t.sms_delivered)} of ${fmtInt(t.sms_sent)} texts sent`} />
+        <Kpi label="SMS cost" value={formatCost(stats.smsCost)} hint={`${fmtInt(stats.smsCost.reduce((n, c) => n + c.texts, 0))} texts priced by Twilio`} />
+      </div>
+      <div className="card stack">
+        <SeriesChart title="Texts sent, delivered and failed per period" data={data} granularity={stats.granularity} kind="bars" series={[
+          { key: "texts", label: "texts sent", color: "#3451d1" },
+          { key: "delivered", label: "delivered", color: "#7fa0e8" },
+          { key: "failed", label: "failed", color: "#b42318" },
+        ]} />
+        <SeriesChart title="People texted, who replied and who opted out per period" data={data} granularity={stats.granularity} kind="lines" series={[
+          { key: "texted", label: "people texted", color: "#1c7c4a" },
+          { key: "replied", label: "replied", color: "#6235b5" },
+          { key: "optedOut", label: "opted out", color: "#a86700" },
+        ]} />
+      </div>
+      <div className="table-wrap">
+        <table className="data" aria-label="Text messages per period">
+          <thead><tr><th scope="col">Period</th><th scope="col" className="num">People texted</th><th scope="col" className="num">Texts sent</th><th scope="col" className="num">Delivered</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Replies (people)</th><th scope="col" className="num">Opt-outs (people)</th><th scope="col" className="num">{SMS_LABELS.delivery}</th><th scope="col" className="num">{SMS_LABELS.optOut}</th><th scope="col" className="num">Cost</th></tr></thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr key={s.period}><td>{s.period}</td><td className="num">{fmtInt(s.people_texted)}</td><td className="num">{fmtInt(s.sms_sent)}</td><td className="num">{fmtInt(s.sms_delivered)}</td><td className="num">{fmtInt(s.sms_failed)}</td><td className="num">{fmtInt(s.sms_replied)}</td><td className="num">{fmtInt(s.sms_opted_out)}</td><td className="num">{fmtPct(s.smsRates.delivery)}</td><td className="num">{fmtPct(s.smsRates.optOut)}</td><td className="num">{formatCost(s.smsCost)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

@@ -13,6 +13,7 @@ import { fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { SMS_LABELS, smsRatesOf } from "../../shared/sms-rates";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.campaign.name ?? "Campaign"} · Herald` }];
 
@@ -24,13 +25,13 @@ const campaignId = (params: { id?: string }) => {
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const id = campaignId(params);
-  const [campaign, runs, stepProgress, legacy, links] = await guarded(request, () => Promise.all([
+  const [campaign, runs, stepProgress, legacy, links, smsCost] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id }), context.trpc.campaigns.stepProgress({ campaignId: id }),
-    context.trpc.stats.legacyReceipts({ campaignId: id }), context.trpc.engagement.links({ campaignId: id }),
+    context.trpc.stats.legacyReceipts({ campaignId: id }), context.trpc.engagement.links({ campaignId: id }), context.trpc.campaigns.smsCost({ campaignId: id }),
   ]));
   // Decided on the server, so the page the browser hydrates says the same ("Schedule" for a start time still ahead).
   const startsLater = campaign.startAt !== null && new Date(campaign.startAt).getTime() > Date.now();
-  return json({ campaign, runs, stepProgress, legacy, links, startsLater, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
+  return json({ campaign, runs, stepProgress, legacy, links, smsCost, startsLater, canEdit: context.user?.role !== "viewer", airtable: context.app.airtable });
 }
 
 const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed", "not_human_opened", "not_human_clicked"] as const;
@@ -74,7 +75,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function CampaignPage() {
-  const { campaign: c, runs, stepProgress, legacy, links, startsLater, canEdit, airtable } = useLoaderData<typeof loader>();
+  const { campaign: c, runs, stepProgress, legacy, links, smsCost, startsLater, canEdit, airtable } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const live = c.currentRun?.status === "SENDING" || c.currentRun?.status === "SCHEDULED";
   useLivePage(live);
@@ -100,7 +101,7 @@ export default function CampaignPage() {
             {c.status !== "completed" && c.status !== "cancelled" && c.status !== "draft" ? (
               <ActionButton intent="cancel" label="Cancel campaign" className="danger" confirm={{
                 title: `Cancel "${c.name}"?`,
-                body: c.status === "scheduled" ? "It will not start, and none of its emails will be sent. You can run it again later." : "Emails not yet sent will never be sent. What was sent stays in its history; you can run it again later.",
+                body: c.status === "scheduled" ? "It will not start, and none of its messages will be sent. You can run it again later." : "Messages not yet sent will never be sent. What was sent stays in its history; you can run it again later.",
                 confirmLabel: "Cancel campaign", keepLabel: c.status === "scheduled" ? "Keep it scheduled" : "Keep sending",
               }}>{version}</ActionButton>
             ) : null}
@@ -145,7 +146,7 @@ export default function CampaignPage() {
         <Kpi label={RATE_LABELS.reply} value={fmtPct(c.rates.reply)} hint={`${fmtInt(c.replied)} replied`} />
       </div>
 
-      {c.steps.some((s) => s.channel === "sms") || c.smsSent ? <SmsCounters counts={c} title="Text messages (SMS), lifetime" /> : null}
+      {c.steps.some((s) => s.channel === "sms") || c.smsSent ? <SmsCounters counts={c} cost={smsCost ?? undefined} title="Text messages (SMS), lifetime" /> : null}
       {c.currentRun ? <RunProgress run={c.currentRun} steps={stepProgress} live={live} /> : null}
       {c.currentRun?.status === "SENDING" && c.provider.message ? <p className="card" role="status">{c.provider.message}</p> : null}
       <LegacyReceipt receipts={legacy} />
@@ -172,7 +173,7 @@ export default function CampaignPage() {
             <dt>From</dt><dd data-testid="from-out">{c.fromOut.join(", ")}{c.senders.length ? <div className="muted small">rotating across {c.senders.length === 1 ? "the sender identity" : `${c.senders.length} sender identities`} ({c.senders.map((s) => `${fmtInt(s.dailyCap)}/day`).join(", ")}); the address typed on the form is not used</div> : null}</dd>
             <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
             <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
-            <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} emails a minute</dd>
+            <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} messages a minute (emails and texts)</dd>
             <dt>Airtable</dt>
             <dd>
               {airtable === "off" ? <span className="muted">sync is off</span>
@@ -193,7 +194,7 @@ export default function CampaignPage() {
         {runs.length ? (
           <div className="table-wrap">
             <table className="data">
-              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">Texts sent</th><th scope="col" className="num">SMS delivery (per text)</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
+              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Audience</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" className="num">Recipients</th><th scope="col" className="num">Emails sent</th><th scope="col" className="num">Failed</th><th scope="col" className="num">People texted</th><th scope="col" className="num">{SMS_LABELS.delivery}</th><th scope="col" className="num">{RATE_LABELS.open}</th><th scope="col" className="num">{RATE_LABELS.humanOpen}</th><th scope="col" className="num">{RATE_LABELS.click}</th><th scope="col" className="num">{RATE_LABELS.humanClick}</th></tr></thead>
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>
@@ -205,8 +206,8 @@ export default function CampaignPage() {
                     <td className="num">{fmtInt(r.recipients)}</td>
                     <td className="num">{fmtInt(r.sent)}</td>
                     <td className="num">{fmtInt(r.failed)}</td>
-                    <td className="num">{fmtInt(r.smsSent)}</td>
-                    <td className="num">{fmtPct(r.smsSent ? r.smsDelivered / r.smsSent : null)}</td>
+                    <td className="num">{fmtInt(r.peopleTexted)}</td>
+                    <td className="num">{fmtPct(smsRatesOf(r).delivery)}</td>
                     <td className="num">{fmtPct(r.rates.open)}</td>
                     <td className="num">{fmtPct(r.rates.humanOpen)}</td>
                     <td className="num">{fmtPct(r.rates.click)}</td>

@@ -37,7 +37,7 @@ export default function EditCampaign() {
       {data?.saved ? <div role="status" className="notice"><p>Saved. {data.saved.filter((x) => x !== "Saved.").join(" ")}</p><p><Link to={`/campaigns/${c.id}`}>Back to the campaign</Link></p></div> : null}
       {c.currentRun && ["SCHEDULED", "SENDING", "PAUSED"].includes(c.currentRun.status) ? (
         <p className="card small">Run {c.currentRun.runNumber} is under way. Its steps, templates and audience stay as they were when it started; the throttle and the From apply at once.
-          {" "}<label className="inline"><input type="checkbox" name="applyToCurrentRun" value="yes" form="campaign-form" /> Apply a new sending window or time zone to run {c.currentRun.runNumber} too (its waiting emails move into the new window)</label>
+          {" "}<label className="inline"><input type="checkbox" name="applyToCurrentRun" value="yes" form="campaign-form" /> Apply a new sending window or time zone to run {c.currentRun.runNumber} too (its waiting messages move into the new window)</label>
         </p>
       ) : null}
       <CampaignForm

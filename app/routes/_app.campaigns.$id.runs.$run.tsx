@@ -19,17 +19,18 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const campaignId = Number(params.id);
   const runNumber = Number(params.run);
   const url = new URL(request.url);
-  const [campaign, page, links] = await guarded(request, () => Promise.all([
+  const [campaign, page, links, smsCost] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.heading({ campaignId }),
     context.trpc.campaigns.recipients({ campaignId, runNumber, page: Math.max(1, Number(url.searchParams.get("page")) || 1), pageSize: 50, ...recipientQuery(url.searchParams) }),
     context.trpc.engagement.links({ campaignId, runNumber }),
+    context.trpc.campaigns.smsCost({ campaignId, runNumber }),
   ]));
   const timeline = await guarded(request, () => context.trpc.campaigns.runTimeline({ campaignId, runNumber, recipientIds: page.recipients.map((x) => x.id) }));
-  return json({ campaign: { id: campaign.id, name: campaign.name }, page, timeline, links });
+  return json({ campaign: { id: campaign.id, name: campaign.name }, page, timeline, links, smsCost });
 }
 
 export default function RunDetail() {
-  const { campaign, page, timeline, links } = useLoaderData<typeof loader>();
+  const { campaign, page, timeline, links, smsCost } = useLoaderData<typeof loader>();
   const next = new Map(timeline.next.map((n) => [n.recipientId, n]));
   const run = page.run;
   const [params] = useSearchParams();
@@ -47,7 +48,7 @@ export default function RunDetail() {
       <div className="muted small">Audience: {run.audience.replaceAll("_", " ")} · started {<When value={run.startedAt} />} · ended {<When value={run.completedAt} />}{run.failureReason ? ` · ${run.failureReason}` : ""}</div>
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
-        <Kpi label="Scheduled emails" value={fmtInt(run.scheduledCount)} />
+        <Kpi label="Scheduled messages" value={fmtInt(run.scheduledCount)} hint="emails and texts, every step" />
         <Kpi label="Emails sent" value={fmtInt(run.sent)} hint={`to ${fmtInt(run.peopleSent)} people`} />
         <Kpi label="Failed emails" value={fmtInt(run.failed)} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(run.rates.open)} hint={`${fmtInt(run.opened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
@@ -56,7 +57,7 @@ export default function RunDetail() {
         <Kpi label={RATE_LABELS.humanClick} value={fmtPct(run.rates.humanClick)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}, machines left out`} />
         <Kpi label={RATE_LABELS.humanClickToOpen} value={fmtPct(run.rates.humanClickToOpen)} hint={`${fmtInt(run.humanClicked)} of ${fmtInt(run.humanOpened)} people who opened`} />
       </div>
-      {run.smsSent || run.smsFailed ? <SmsCounters counts={run} title={`Text messages (SMS) of run ${run.runNumber}`} /> : null}
+      {run.smsSent || run.smsFailed ? <SmsCounters counts={run} cost={smsCost ?? undefined} title={`Text messages (SMS) of run ${run.runNumber}`} /> : null}
       {["SENDING", "SCHEDULED", "PAUSED"].includes(run.status) ? (
         <p className="card small" data-testid="estimated-finish">
           {timeline.finish.at ? <>Estimated finish: <strong><When value={timeline.finish.at} /></strong> <span className="muted">({timeline.finish.note})</span></> : timeline.finish.note}
@@ -76,7 +77,7 @@ export default function RunDetail() {
           </table>
         </div>
       ) : null}
-      <div className="muted small">Emails: {Object.entries(timeline.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
+      <div className="muted small">Messages (emails and texts): {Object.entries(timeline.emails).map(([s, n]) => `${fmtInt(n)} ${s}`).join(" · ") || "none"}</div>
       <Form method="get" className="toolbar" role="search">
         <input type="search" name="q" defaultValue={params.get("q") ?? ""} placeholder="Search by email" aria-label="Search recipients by email" />
         <select name="status" defaultValue={params.get("status") ?? ""} aria-label="Filter recipients by status">

@@ -5,6 +5,7 @@ import { Ago } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { SMS_LABELS } from "../../shared/sms-rates";
 import { usePageLink } from "../lib/paging";
 
 export const meta: MetaFunction = () => [{ title: "Campaigns · Herald" }];
@@ -70,8 +71,8 @@ export default function Campaigns() {
                 <th scope="col" className="num">{RATE_LABELS.click}</th>
                 <th scope="col" className="num">{RATE_LABELS.humanClick}</th>
                 <th scope="col" className="num">Texts sent (lifetime)</th>
-                <th scope="col" className="num">SMS delivery (per text)</th>
-                <th scope="col" className="num">SMS opt-outs (per text)</th>
+                <th scope="col" className="num">{SMS_LABELS.delivery}</th>
+                <th scope="col" className="num">{SMS_LABELS.optOut}</th>
                 <th scope="col">Last run</th>
               </tr>
             </thead>
@@ -87,8 +88,8 @@ export default function Campaigns() {
                     {c.run ? (
                       <>
                         <div>Run {c.run.runNumber} <span className="muted small">{c.run.status.toLowerCase()}</span></div>
-                        <progress max={c.run.scheduledCount || 1} value={c.run.sent + c.run.failed} aria-label={`Run ${c.run.runNumber} progress`} />
-                        <div className="muted small">{fmtInt(c.run.sent)} sent · {c.run.neverSent ? `${fmtInt(c.run.neverSent)} not sent (${c.run.status.toLowerCase()})` : `${fmtInt(c.run.remaining)} left`} of {fmtInt(c.run.scheduledCount)}</div>
+                        <progress max={c.run.scheduledCount || 1} value={c.run.sent + c.run.failed + c.run.smsSent + c.run.smsFailed} aria-label={`Run ${c.run.runNumber} progress`} />
+                        <div className="muted small">{fmtInt(c.run.sent + c.run.smsSent)} sent · {c.run.neverSent ? `${fmtInt(c.run.neverSent)} not sent (${c.run.status.toLowerCase()})` : `${fmtInt(c.run.remaining)} left`} of {fmtInt(c.run.scheduledCount)} messages</div>
                       </>
                     ) : (
                       <span className="muted">Not run yet</span>

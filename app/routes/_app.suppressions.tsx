@@ -17,7 +17,7 @@ export async function action({ context, request }: ActionFunctionArgs) {
   const result = await attempt(async () => {
     if (form.get("intent") === "lift") return `Lifted: ${(await context.trpc.suppressions.lift({ id: Number(form.get("id")) })).email} can be mailed again.`;
     const r = await context.trpc.suppressions.add({ email: String(form.get("email") ?? ""), note: String(form.get("note") ?? "") });
-    return r.alreadySuppressed ? "That address was already suppressed." : `Suppressed; ${r.skipped} waiting emails skipped.`;
+    return r.alreadySuppressed ? "That address was already suppressed." : `Suppressed; ${r.skipped} waiting ${r.skipped === 1 ? "message" : "messages"} skipped.`;
   });
   return json(result.ok ? { ok: true, message: result.value } : { ok: false, message: result.error }, { status: result.ok ? 200 : 400 });
 }

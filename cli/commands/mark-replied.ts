@@ -18,8 +18,8 @@ export const markRepliedCommand: Command = {
       const { id } = await findCampaignByName(app.services.db, name);
       const result = await markReplied(app.services.db, id, email);
       console.log(result.first
-        ? `Recorded the reply from ${email} to run ${result.runNumber} of "${name}"; ${result.skipped} remaining emails skipped.`
-        : `${email} had already replied to run ${result.runNumber} of "${name}"; ${result.skipped} remaining emails skipped.`);
+        ? `Recorded the reply from ${email} to run ${result.runNumber} of "${name}"; ${result.skipped} remaining ${result.skipped === 1 ? "step" : "steps"} skipped.`
+        : `${email} had already replied to run ${result.runNumber} of "${name}"; ${result.skipped} remaining ${result.skipped === 1 ? "step" : "steps"} skipped.`);
     } finally {
       await app.shutdown();
     }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { findCampaignByName, getCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
+import { messageWords } from "../../server/runs/summary";
 import { dryRun } from "../../server/sending/dry-run";
 import { providerStatus } from "../../server/sending/health";
 import { workerIdFor } from "../../server/sending/lanes";
@@ -44,9 +45,11 @@ export const run: Command = {
         return 0;
       }
       let campaign = await getCampaign(services.db, id);
+      // Emails, texts, or messages when the steps use both channels.
+      const words = messageWords({ email: campaign.steps.filter((s) => s.channel !== "sms").length, sms: campaign.steps.filter((s) => s.channel === "sms").length });
       if (campaign.status === "draft") {
         const started = await transitionCampaign(services.db, id, "start", { source: "cli" });
-        console.log(`Started run ${started.runNumber} of "${name}": ${n.format(started.recipients ?? 0)} recipients, ${n.format(started.scheduled ?? 0)} emails.`);
+        console.log(`Started run ${started.runNumber} of "${name}": ${n.format(started.recipients ?? 0)} recipients, ${n.format(started.scheduled ?? 0)} ${words.many}.`);
         campaign = await getCampaign(services.db, id);
       }
       if (campaign.status !== "running" && campaign.status !== "scheduled") {
@@ -68,7 +71,7 @@ export const run: Command = {
       const after = await getCampaign(services.db, id);
       const why = {
         completed: "The run is complete.",
-        idle: result.nextAt ? `Nothing more is due now; the next email is due ${result.nextAt.toISOString()}.` : "Nothing more is due now.",
+        idle: result.nextAt ? `Nothing more is due now; the next ${words.one} is due ${result.nextAt.toISOString()}.` : "Nothing more is due now.",
         waiting: `Waiting for the provider or a sending cap${result.nextAt ? ` until ${result.nextAt.toISOString()}` : ""}; workers will continue.`,
         stopped: `Stopped: the campaign is ${after.status}.`,
         failed: `The run failed: ${result.reason}`,
@@ -76,9 +79,11 @@ export const run: Command = {
         deadline: "Stopped.",
       }[result.outcome];
       console.log(`Sent ${n.format(result.sent)}, failed ${n.format(result.failed)}, skipped ${n.format(result.skipped)}. ${why}`);
-      console.log(`Run ${after.currentRun!.runNumber} totals: ${n.format(after.currentRun!.sent)} sent, ${n.format(after.currentRun!.failed)} failed of ${n.format(after.currentRun!.scheduledCount)} scheduled.`);
+      const totals = after.currentRun!;
+      const texts = totals.smsSent + totals.smsFailed > 0 ? `; ${n.format(totals.smsSent)} texts sent, ${n.format(totals.smsFailed)} failed` : "";
+      console.log(`Run ${totals.runNumber} totals: ${n.format(totals.sent)} ${texts ? "emails " : ""}sent, ${n.format(totals.failed)} failed${texts} of ${n.format(totals.scheduledCount)} scheduled${texts ? " messages" : ""}.`);
       const [unknown] = await services.db.execute<{ n: number }>(sql`select count(*)::int as n from scheduled_emails where campaign_id = ${id} and run_id = ${runId} and status = 'unknown'`);
-      if (unknown?.n) console.log(`${n.format(unknown.n)} emails have an unknown outcome: the provider may have accepted them; they are not counted as failed and "rerun failed" skips them.`);
+      if (unknown?.n) console.log(`${n.format(unknown.n)} ${words.many} have an unknown outcome: the provider may have accepted them; they are not counted as failed and "rerun failed" skips them.`);
       const provider = await providerStatus(services.db);
       if (provider.message) console.log(provider.message);
       return result.outcome === "failed" ? 1 : 0;

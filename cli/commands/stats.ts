@@ -1,8 +1,9 @@
 import { findCampaignByName } from "../../server/campaigns/campaigns";
 import { getRun } from "../../server/runs/queries";
 import { linkStats } from "../../server/stats/links";
-import { smsTotals } from "../../server/sms/stats";
 import { statsSeries } from "../../server/stats/series";
+import { formatCost } from "../../shared/money";
+import { SMS_LABELS } from "../../shared/sms-rates";
 import { boot } from "../boot";
 import { UsageError, type Command } from "../command";
 
@@ -35,12 +36,12 @@ export const statsCommand: Command = {
     try {
       const campaignId = values.campaign ? (await findCampaignByName(app.services.db, values.campaign as string)).id : undefined;
       const stats = await statsSeries(app.services.db, { campaignId, from, to, granularity: granularity as "day" });
-      const sms = await smsTotals(app.services.db, { campaignId, from, to });
       if (values.json) {
-        console.log(JSON.stringify({ ...stats, sms }, null, 2));
+        console.log(JSON.stringify(stats, null, 2));
         return;
       }
       console.log(`${values.campaign ? `"${values.campaign}"` : "All campaigns"}, ${from} to ${to}, by ${granularity}`);
+      console.log("Emails");
       const header = ["period", "sent", "delivered", "people mailed", "opened", "clicked", "replied", "positive", "bounced", "unsub", "human opened", "human clicked",
         "open rate (people)", "human open rate (people)", "click rate (people)", "human click rate (people)", "human click-to-open (people)", "machine opens", "machine clicks"];
       type Row = (typeof stats.series)[number];
@@ -48,12 +49,17 @@ export const statsCommand: Command = {
         n.format(s.replied), n.format(s.positive_replies), n.format(s.bounced), n.format(s.unsubscribed), n.format(s.human_opened), n.format(s.human_clicked), pct(s.rates.open), pct(s.rates.humanOpen), pct(s.rates.click), pct(s.rates.humanClick), pct(s.rates.humanClickToOpen),
         n.format(s.machine_opened), n.format(s.machine_clicked)];
       const rows = stats.series.map((s) => cells(s.period, s));
-      rows.push(cells("total", { ...stats.totals, rates: stats.rates }));
+      const total = { ...stats.totals, rates: stats.rates, smsRates: stats.smsRates, smsCost: stats.smsCost };
+      rows.push(cells("total", total));
       printTable(header, rows);
       console.log("");
-      console.log("Text messages (SMS), whole range; rates per text sent");
-      printTable(["", "texts sent", "delivered", "failed", "replies (people)", "opt-outs (people)", "delivery rate (per text)", "opt-out rate (per text)"],
-        [["total", n.format(sms.smsSent), n.format(sms.smsDelivered), n.format(sms.smsFailed), n.format(sms.smsReplied), n.format(sms.smsOptedOut), pct(sms.rates.delivery), pct(sms.rates.optOut)]]);
+      console.log("Text messages (SMS): rates over people texted, one per text labelled so; cost as Twilio priced the texts");
+      const smsCells = (label: string, s: Omit<Row, "period">) => [label, n.format(s.people_texted), n.format(s.sms_sent), n.format(s.sms_delivered), n.format(s.sms_failed),
+        n.format(s.sms_replied), n.format(s.sms_opted_out), pct(s.smsRates.delivery), pct(s.smsRates.reply), pct(s.smsRates.optOut), pct(s.smsRates.perText.delivery), formatCost(s.smsCost)];
+      const smsRows = stats.series.filter((s) => s.sms_sent || s.sms_failed || s.sms_delivered || s.sms_replied || s.sms_opted_out || s.smsCost.length).map((s) => smsCells(s.period, s));
+      smsRows.push(smsCells("total", total));
+      printTable(["period", "people texted", "texts sent", "texts delivered", "texts failed", "replies (people)", "opt-outs (people)",
+        SMS_LABELS.delivery.toLowerCase(), SMS_LABELS.reply.toLowerCase(), SMS_LABELS.optOut.toLowerCase(), SMS_LABELS.deliveryPerText.toLowerCase(), "cost"], smsRows);
     } finally {
       await app.shutdown();
     }

@@ -24,7 +24,7 @@ export const verifyCountersCommand: Command = {
       console.log(`Checked ${n.format(c.runs)} runs against the event log, ${n.format(c.legacyRuns)} legacy runs against the legacy store, ` +
         `${n.format(c.legacyCampaigns)} legacy campaigns (${n.format(c.legacyCampaignDays)} campaign-days) against their source's totals, ` +
         `${n.format(c.legacyDays)} days of the legacy rollup, and ${n.format(c.campaigns)} campaigns against their runs.`);
-      if (r.unknown) console.log(`${n.format(r.unknown)} emails have an unknown outcome (the provider may or may not have accepted them); they are counted neither sent nor failed.`);
+      if (r.unknown) console.log(`${n.format(r.unknown)} messages (emails or texts) have an unknown outcome (the provider may or may not have accepted them); they are counted neither sent nor failed.`);
       for (const s of r.skipped) console.log(`Skipped ${n.format(s.count)} ${s.what}: ${s.reason}.`);
       const found = r.drift.length + r.legacy.dayDrift.length;
       if (!found) {

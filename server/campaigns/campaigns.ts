@@ -4,6 +4,7 @@ import {
   campaignLists, campaignRuns, campaigns, campaignSenders, listMembers, lists, senderIdentities, sequenceSteps, templates,
 } from "../../db/schema";
 import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../errors";
+import { messageWords } from "../runs/summary";
 import { emailTally, type StepProgress } from "../runs/tallies";
 import { smsTemplateFor } from "../sms/templates";
 import { ratesOf } from "../stats/rates";
@@ -102,13 +103,15 @@ export async function updateCampaign(db: Database, id: number, input: CampaignSe
       }
       const windowChanged = current.timeZone !== s.timeZone || current.windowStartHour !== s.windowStartHour || current.windowEndHour !== s.windowEndHour
         || JSON.stringify([...current.windowDays].sort()) !== JSON.stringify([...s.windowDays].sort());
+      // Emails, texts, or messages of both (the window and the throttle hold for both channels).
+      const words = messageWords({ email: steps.filter((x) => x.channel !== "sms").length, sms: steps.filter((x) => x.channel === "sms").length });
       if (windowChanged && options.applyToCurrentRun && current.currentRunId) {
         const moved = await retimeWaitingEmails(tx, id, current.currentRunId, s);
-        applied.push(`The new sending window applies to the running run too: ${moved} waiting ${moved === 1 ? "email was" : "emails were"} moved into it.`);
+        applied.push(`The new sending window applies to the running run too: ${moved} waiting ${moved === 1 ? `${words.one} was` : `${words.many} were`} moved into it.`);
       } else if (windowChanged) {
-        applied.push("The new sending window applies to the next run; the running run keeps the times its emails already have.");
+        applied.push(`The new sending window applies to the next run; the running run keeps the times its ${words.many} already have.`);
       }
-      if (current.throttlePerMinute !== s.throttlePerMinute) applied.push(`The throttle of ${s.throttlePerMinute} emails a minute applies at once, to the running run too.`);
+      if (current.throttlePerMinute !== s.throttlePerMinute) applied.push(`The throttle of ${s.throttlePerMinute} ${words.many} a minute applies at once, to the running run too.`);
       if (current.fromName !== s.fromName || current.fromEmail !== s.fromEmail || current.replyTo !== (s.replyTo ?? null)) applied.push("The From and reply-to apply at once to every email not sent yet.");
     }
     await tx.update(campaigns).set({ ...columnsOf(s), version: sql`${campaigns.version} + 1`, updatedAt: new Date() }).where(eq(campaigns.id, id));

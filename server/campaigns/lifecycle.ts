@@ -6,7 +6,7 @@ import { enqueue } from "../queue";
 import { lockRunExclusive, lockRunShared } from "../runs/locks";
 import { materializeRun, type RunAudience } from "../runs/materialize";
 import { snapshotRunSteps } from "../runs/snapshot";
-import { runSummary } from "../runs/summary";
+import { messageWords, runSummary } from "../runs/summary";
 
 export type CampaignStatus = (typeof campaigns.$inferSelect)["status"];
 export type StatusSource = (typeof campaigns.$inferSelect)["statusSource"];
@@ -110,7 +110,7 @@ async function enqueueLanes(tx: Executor, campaignId: number, runId: number, run
 }
 
 async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudience, source: StatusSource): Promise<TransitionResult> {
-  const [steps] = await tx.select({ n: sql<number>`count(*)::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
+  const [steps] = await tx.select({ n: sql<number>`count(*)::int`, sms: sql<number>`(count(*) filter (where ${sequenceSteps.channel} = 'sms'))::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
   if (!steps?.n) throw new ValidationFailed(`"${campaign.name}" has no steps: add at least one step with a template.`);
   if (audience === "everyone") {
     const [lists] = await tx.select({ n: sql<number>`count(*)::int` }).from(campaignLists).where(eq(campaignLists.campaignId, campaign.id));
@@ -131,7 +131,7 @@ async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudien
     lifetimeRuns: sql`${campaigns.lifetimeRuns} + 1`,
     recipients: sql`${campaigns.recipients} + ${run.recipients}`,
     lastRunAt: new Date(),
-    lastRunResult: `Run ${run.runNumber} ${run.future ? "scheduled" : "started"}: ${n.format(run.recipients)} recipients, ${n.format(run.scheduled)} emails`,
+    lastRunResult: `Run ${run.runNumber} ${run.future ? "scheduled" : "started"}: ${n.format(run.recipients)} recipients, ${n.format(run.scheduled)} ${messageWords({ email: steps.n - steps.sms, sms: steps.sms }).many}`,
   }).where(eq(campaigns.id, campaign.id));
   await enqueueLanes(tx, campaign.id, run.runId, run.firstDueAt);
   return { campaignId: campaign.id, runId: run.runId, runNumber: run.runNumber, recipients: run.recipients, scheduled: run.scheduled };
@@ -190,15 +190,15 @@ async function cancelRun(tx: Transaction, campaign: Campaign, source: StatusSour
 export async function completeRunIfDone(db: Database, campaignId: number, runId: number): Promise<boolean> {
   return db.transaction(async (tx) => {
     await lockRunShared(tx, runId);
-    const [run] = await tx.execute<{ run_number: number; sent: number; failed: number; opened: number }>(sql`
+    const [run] = await tx.execute<{ run_number: number; sent: number; failed: number; opened: number; sms_sent: number; sms_failed: number }>(sql`
       update campaign_runs set status = 'COMPLETED', completed_at = now(), updated_at = now()
       where campaign_id = ${campaignId} and id = ${runId} and status = 'SENDING'
         and not exists (select 1 from scheduled_emails where campaign_id = ${campaignId} and run_id = ${runId} and status in ('pending', 'paused', 'sending'))
-      returning run_number, sent, failed, opened`);
+      returning run_number, sent, failed, opened, sms_sent, sms_failed`);
     if (!run) return false;
     await tx.update(campaigns).set({
       ...statusChange("completed", "job"),
-      lastRunResult: runSummary({ runNumber: run.run_number, status: "COMPLETED", sent: run.sent, failed: run.failed, opened: run.opened }),
+      lastRunResult: runSummary({ runNumber: run.run_number, status: "COMPLETED", sent: run.sent, failed: run.failed, opened: run.opened, smsSent: run.sms_sent, smsFailed: run.sms_failed }),
     }).where(and(eq(campaigns.id, campaignId), eq(campaigns.currentRunId, runId)));
     return true;
   });

@@ -52,6 +52,8 @@ export async function listCampaigns(db: Database, rawInput: CampaignListInput) {
         smsFailed: campaigns.smsFailed,
         smsReplied: campaigns.smsReplied,
         smsOptedOut: campaigns.smsOptedOut,
+        peopleTexted: campaigns.peopleTexted,
+        peopleTextDelivered: campaigns.peopleTextDelivered,
         lastRunAt: campaigns.lastRunAt,
         lastRunResult: campaigns.lastRunResult,
         archivedAt: campaigns.archivedAt,

@@ -3,6 +3,7 @@ import type { Executor } from "../../db/client";
 import { campaigns } from "../../db/schema";
 import { NotFound } from "../errors";
 import { AUDIENCE_LABELS, audienceCondition, type RunAudience } from "../runs/audience";
+import { messageWords } from "../runs/summary";
 
 const STANDARD = new Set(["email", "first_name", "last_name", "company"]);
 const TAG = /\{\{\s*([a-zA-Z0-9_.-]+)\s*(\|[^}]*)?\}\}/g;
@@ -13,6 +14,9 @@ export interface Preflight {
   /** People the run will be written for: exactly what Start or Rerun creates now. */
   recipients: number;
   steps: number;
+  /** Of those steps, text messages (SMS). */
+  smsSteps: number;
+  /** Messages in all (emails and texts), at most: recipients × steps. */
   emails: number;
   /** Matched the audience but will not be mailed: suppressed, unsubscribed, bounced or complained. */
   suppressed: number;
@@ -36,8 +40,9 @@ export interface Preflight {
 export async function preflight(db: Executor, campaignId: number, audience: RunAudience = "everyone"): Promise<Preflight> {
   const [c] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
   if (!c) throw new NotFound("That campaign does not exist.");
-  const steps = await db.execute<{ subject: string; html: string; text: string }>(sql`
-    select t.subject, t.html, t.text from sequence_steps s join templates t on t.id = s.template_id where s.campaign_id = ${campaignId} order by s.step_number`);
+  const steps = await db.execute<{ subject: string; html: string; text: string; channel: string }>(sql`
+    select t.subject, t.html, t.text, s.channel from sequence_steps s join templates t on t.id = s.template_id where s.campaign_id = ${campaignId} order by s.step_number`);
+  const smsSteps = steps.filter((st) => st.channel === "sms").length;
   const tags = new Map<string, boolean>(); // tag -> every use has a fallback
   for (const st of steps) {
     for (const m of `${st.subject}\n${st.html}\n${st.text}`.matchAll(TAG)) {
@@ -52,7 +57,7 @@ export async function preflight(db: Executor, campaignId: number, audience: RunA
         from campaign_runs r where r.campaign_id = ${campaignId} and r.id = ${c.currentRunId}`)
     : [];
   if (audience !== "everyone" && !c.currentRunId) {
-    return empty(audience, steps.length, ["There is no previous run to take recipients from."]);
+    return empty(audience, steps.length, smsSteps, ["There is no previous run to take recipients from."]);
   }
   const names = [...tags.keys()];
   const valueOf = (tag: string) => (STANDARD.has(tag) ? sql.raw(`l.${tag}`) : sql`l.attributes->>${tag}`);
@@ -73,7 +78,7 @@ export async function preflight(db: Executor, campaignId: number, audience: RunA
     .map(({ tag, recipients: n }) => ({ tag, recipients: n }));
   const neverMailed = prev ? { previousRun: prev.run_number, people: prev.never, included: audience === "not_mailed" || audience === "everyone" } : null;
   const result: Preflight = {
-    audience, audienceLabel: AUDIENCE_LABELS[audience], recipients, steps: steps.length, emails: recipients * steps.length,
+    audience, audienceLabel: AUDIENCE_LABELS[audience], recipients, steps: steps.length, smsSteps, emails: recipients * steps.length,
     suppressed: Number(r.suppressed ?? 0), outsideWindow: Number(r.outside_window ?? 0), missingFields, unknownTags, neverMailed, sentences: [],
   };
   result.sentences = describe(result);
@@ -84,7 +89,10 @@ const n = (x: number) => new Intl.NumberFormat("en-US").format(x);
 const people = (x: number) => `${n(x)} ${x === 1 ? "person" : "people"}`;
 
 function describe(p: Preflight): string[] {
-  const out = [`${people(p.recipients)} (${p.audienceLabel}) will get ${p.steps === 1 ? "one email" : `up to ${p.steps} emails each`}: ${n(p.emails)} emails in all.`];
+  // Emails, texts, or both: a text goes only to those with a phone number, hence "up to".
+  const words = messageWords({ email: p.steps - p.smsSteps, sms: p.smsSteps });
+  const both = p.smsSteps && p.smsSteps < p.steps ? " (emails and texts)" : "";
+  const out = [`${people(p.recipients)} (${p.audienceLabel}) will get ${p.steps === 1 ? `one ${words.one}` : `up to ${p.steps} ${words.many} each${both}`}: ${p.smsSteps ? "up to " : ""}${n(p.emails)} ${words.many} in all.`];
   if (p.suppressed) out.push(`${people(p.suppressed)} of the audience are left out: suppressed, unsubscribed, bounced or complained before.`);
   if (p.outsideWindow) out.push(`${people(p.recipients === p.outsideWindow ? p.outsideWindow : p.outsideWindow)} are outside the sending window now: their mail waits until it opens.`);
   for (const m of p.missingFields) out.push(`${people(m.recipients)} have no ${m.tag}: {{${m.tag}}} renders blank for them (add a fallback like {{${m.tag}|there}}).`);
@@ -93,6 +101,6 @@ function describe(p: Preflight): string[] {
   return out;
 }
 
-function empty(audience: RunAudience, steps: number, sentences: string[]): Preflight {
-  return { audience, audienceLabel: AUDIENCE_LABELS[audience], recipients: 0, steps, emails: 0, suppressed: 0, outsideWindow: 0, missingFields: [], unknownTags: [], neverMailed: null, sentences };
+function empty(audience: RunAudience, steps: number, smsSteps: number, sentences: string[]): Preflight {
+  return { audience, audienceLabel: AUDIENCE_LABELS[audience], recipients: 0, steps, smsSteps, emails: 0, suppressed: 0, outsideWindow: 0, missingFields: [], unknownTags: [], neverMailed: null, sentences };
 }

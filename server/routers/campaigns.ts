@@ -10,6 +10,7 @@ import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPa
 import { runTimeline } from "../runs/waiting";
 import { providerStatus } from "../sending/health";
 import { sendTest } from "../sending/test-send";
+import { smsCostShown } from "../sms/cost";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
@@ -52,6 +53,10 @@ export const campaignsRouter = router({
   stepProgress: campaignProcedure.query(({ ctx }) => stepProgress(ctx.services.db, ctx.campaign.id)),
   runs: campaignProcedure.query(({ ctx }) => listRuns(ctx.services.db, ctx.campaign.id)),
   run: campaignProcedure.input(runNumber).query(({ ctx, input }) => getRun(ctx.services.db, ctx.campaign.id, input.runNumber)),
+  /** What Twilio charged for the campaign's texts (every run), or one run's; null without a Twilio account. */
+  smsCost: campaignProcedure.input(runNumber.partial()).query(async ({ ctx, input }) => smsCostShown(ctx.services.db, ctx.services.config.smsTransport, {
+    campaignId: ctx.campaign.id, runId: input.runNumber ? (await getRun(ctx.services.db, ctx.campaign.id, input.runNumber)).id : undefined,
+  })),
   recipients: authedProcedure.input(recipientsInput).query(({ ctx, input }) => runRecipientsPage(ctx.services.db, input)),
   /** Per-step progress, estimated finish, and why each listed recipient's next email waits. */
   runTimeline: campaignProcedure

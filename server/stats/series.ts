@@ -1,6 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
+import type { Cost } from "../../shared/money";
+import { smsCountsOf, smsRatesOf } from "../../shared/sms-rates";
 import { ValidationFailed } from "../errors";
 import { ratesOf } from "./rates";
 
@@ -13,7 +15,9 @@ export const statsInput = z.object({
 });
 export type StatsInput = z.input<typeof statsInput>;
 
-const COLUMNS = ["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies", "machine_clicked", "human_opened", "human_clicked"] as const;
+const COLUMNS = ["sent", "delivered", "delivery_delayed", "failed", "bounced", "complained", "opened", "unique_opened", "machine_opened", "clicked", "unique_clicked", "replied", "unsubscribed", "positive_replies", "machine_clicked", "human_opened", "human_clicked",
+  // Text messages (decision 040) and the people behind their rates (decision 047): people first texted / first delivered to in the period.
+  "sms_sent", "sms_delivered", "sms_failed", "sms_replied", "sms_opted_out", "people_texted", "people_text_delivered"] as const;
 type Column = (typeof COLUMNS)[number];
 export type Totals = Record<Column, number> & { people_sent?: number };
 
@@ -99,10 +103,31 @@ export async function statsSeries(db: Executor, raw: StatsInput) {
            coalesce(pp.people_sent, 0)::int as people_sent
     from periods p left join agg a on a.period = p.period left join people pp on pp.period = p.period
     order by p.period`);
+  const costs = await periodCosts(db, unit, filters);
   const series = rows.map((r) => {
     const totals = { ...Object.fromEntries(COLUMNS.map((c) => [c, Number(r[c])])), people_sent: Number(r.people_sent) } as Totals;
-    return { period: String(r.period), ...totals, rates: periodRates(totals) };
+    const period = String(r.period);
+    return { period, ...totals, rates: periodRates(totals), smsRates: smsRatesOf(smsCountsOf(totals)), smsCost: costs.get(period) ?? [] };
   });
   const totals = Object.fromEntries([...COLUMNS, "people_sent" as const].map((c) => [c, series.reduce((n, s) => n + (s[c] ?? 0), 0)])) as Totals;
-  return { ...q, series, totals, rates: periodRates(totals) };
+  return { ...q, series, totals, rates: periodRates(totals), smsRates: smsRatesOf(smsCountsOf(totals)), smsCost: sumCosts(series.map((s) => s.smsCost)) };
+}
+
+/** What Twilio charged per period and currency (sms_costs, by the day each text was handed over). */
+async function periodCosts(db: Executor, unit: SQL, filters: SQL[]): Promise<Map<string, Cost>> {
+  const rows = await db.execute<{ period: string; currency: string; texts: number; cost: number }>(sql`
+    select to_char(date_trunc(${unit}, s.day)::date, 'YYYY-MM-DD') as period, s.currency, sum(s.texts)::int as texts, sum(s.cost_micros)::float8 as cost
+    from sms_costs s where ${sql.join(filters, sql` and `)} group by 1, 2 order by 1, 2`);
+  const byPeriod = new Map<string, Cost>();
+  for (const r of rows) byPeriod.set(r.period, [...(byPeriod.get(r.period) ?? []), { currency: r.currency, texts: Number(r.texts), costMicros: Number(r.cost) }]);
+  return byPeriod;
+}
+
+function sumCosts(costs: Cost[]): Cost {
+  const total = new Map<string, { texts: number; costMicros: number }>();
+  for (const c of costs.flat()) {
+    const t = total.get(c.currency) ?? { texts: 0, costMicros: 0 };
+    total.set(c.currency, { texts: t.texts + c.texts, costMicros: t.costMicros + c.costMicros });
+  }
+  return [...total].sort(([a], [b]) => a.localeCompare(b)).map(([currency, t]) => ({ currency, ...t }));
 }

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Services } from "../../server/services";
 import { ratesOf } from "../../server/stats/rates";
-import { smsRatesOf } from "../../shared/sms-rates";
+import { smsCountsOf, smsRatesOf } from "../../shared/sms-rates";
 import type { AirtableBase, AirtableRecord } from "../client";
 import { claimOutbox, completeOutbox, handleFailure, PUSH_LANES, setAside, writeIsolated, type OutboxRow } from "../outbox";
 import { CONTROL_TABLE, toAirtableStatus } from "../schema";
@@ -10,14 +10,14 @@ export interface CampaignRow {
   [key: string]: unknown;
   id: number; name: string; status: string; status_changed_at: string; run_number: number | null; sent: number; delivered: number; failed: number; opened: number; clicked: number;
   replied: number; bounced: number; complained: number; unsubscribed: number; human_opened: number; human_clicked: number;
-  sms_sent: number; sms_delivered: number; sms_failed: number; sms_replied: number; sms_opted_out: number; last_run_at: string | null; last_run_result: string | null;
+  sms_sent: number; sms_delivered: number; sms_failed: number; sms_replied: number; sms_opted_out: number; people_texted: number; people_text_delivered: number; last_run_at: string | null; last_run_result: string | null;
   record_id: string | null; sent_status: string | null; sent_status_at: string | null;
 }
 
 /** A campaign with its link (the Airtable record and the Status Herald last sent there). */
 export const campaignRows = (where: ReturnType<typeof sql>) => sql`
   select c.id, c.name, c.status, c.status_changed_at::text, r.run_number, c.sent, c.delivered, c.failed, c.opened, c.clicked, c.replied, c.bounced, c.complained, c.unsubscribed, c.people_sent, c.people_bounced, c.human_opened, c.human_clicked,
-         c.sms_sent, c.sms_delivered, c.sms_failed, c.sms_replied, c.sms_opted_out, c.last_run_at::text, c.last_run_result, l.record_id, l.sent_status, l.sent_status_at::text
+         c.sms_sent, c.sms_delivered, c.sms_failed, c.sms_replied, c.sms_opted_out, c.people_texted, c.people_text_delivered, c.last_run_at::text, c.last_run_result, l.record_id, l.sent_status, l.sent_status_at::text
   from campaigns c
   left join campaign_runs r on r.campaign_id = c.id and r.id = c.current_run_id
   left join sync_links l on l.campaign_id = c.id and l.base = 'control'
@@ -145,7 +145,7 @@ export function mirroredFields(c: CampaignRow): Record<string, unknown> {
     "Open Rate": rates.open ?? 0, "Click Rate": rates.click ?? 0, "Reply Rate": rates.reply ?? 0, "Bounce Rate": rates.bounce ?? 0,
     "Human Opened": c.human_opened, "Human Clicked": c.human_clicked,
     "Human Open Rate": rates.humanOpen, "Human Click Rate": rates.humanClick, "Human Click-to-Open": rates.humanClickToOpen,
-    // Text messages: the SMS engine's field names; rates per text sent (0 before any was sent, like the email rates).
+    // Text messages: the SMS engine's field names; rates over people texted (0 before any was sent, like the email rates).
     ...smsFields(c),
     "Last Run At": c.last_run_at ? new Date(c.last_run_at).toISOString() : null,
     "Last Run Result": c.last_run_result ?? "",
@@ -153,10 +153,10 @@ export function mirroredFields(c: CampaignRow): Record<string, unknown> {
 }
 
 function smsFields(c: CampaignRow): Record<string, unknown> {
-  const rates = smsRatesOf({ smsSent: c.sms_sent, smsDelivered: c.sms_delivered, smsFailed: c.sms_failed, smsReplied: c.sms_replied, smsOptedOut: c.sms_opted_out });
+  const rates = smsRatesOf(smsCountsOf(c));
   return {
     "Total Sent": c.sms_sent, "Total Delivered": c.sms_delivered, "Total Failed": c.sms_failed, "Total Replies": c.sms_replied, "Total Opt Outs": c.sms_opted_out,
-    "Delivery Rate": rates.delivery ?? 0, "Opt Out Rate": rates.optOut ?? 0,
+    "People Texted": c.people_texted, "Delivery Rate": rates.delivery ?? 0, "Opt Out Rate": rates.optOut ?? 0,
   };
 }
 

@@ -19,6 +19,7 @@ export interface FakeField {
   id: string;
   name: string;
   type: string;
+  description?: string;
   options?: Record<string, unknown>;
 }
 interface FakeRecord {
@@ -246,6 +247,14 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
     send(res, 200, merge ? { records: out, createdRecords: created, updatedRecords: updated } : { records: out });
   }
 
+  /** A field to create takes name, type, description (at most 20,000 characters) and options; anything else is refused, as Airtable does. */
+  function fieldProblem(f: Record<string, unknown>): string | null {
+    const unknown = Object.keys(f).find((k) => !["name", "type", "description", "options"].includes(k));
+    if (unknown) return `Invalid request: parameter validation failed. Check your request data. (unknown property "${unknown}")`;
+    if (f.description !== undefined && (typeof f.description !== "string" || f.description.length > 20_000)) return "Invalid request: the field description must be a string of at most 20,000 characters";
+    return null;
+  }
+
   function meta(res: ServerResponse, method: string, baseId: string, rest: string[], body: Record<string, unknown>) {
     const b = base(baseId);
     if (method === "GET" && rest.length === 0) {
@@ -257,6 +266,8 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       if (tableOf(baseId, name)) return fail(res, 422, "DUPLICATE_TABLE_NAME", `A table named "${name}" already exists`);
       const refused = ((body.fields as Array<Omit<FakeField, "id">>) ?? []).find((f) => COMPUTED.includes(f.type));
       if (refused) return fail(res, 422, "UNSUPPORTED_FIELD_TYPE_FOR_CREATE", `Field type "${refused.type}" is not supported for creating fields through the API`);
+      const invalid = ((body.fields as Array<Record<string, unknown>>) ?? []).map(fieldProblem).find(Boolean);
+      if (invalid) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", invalid);
       const fields = ((body.fields as Array<Omit<FakeField, "id">>) ?? []).map((f) => ({ ...f, id: newId("fld") }));
       const table: FakeTable = { id: newId("tbl"), name, fields, records: [] };
       b.set(table.id, table);
@@ -267,7 +278,9 @@ export async function startAirtableServer(options: AirtableServerOptions = {}) {
       if (!table) return fail(res, 404, "TABLE_NOT_FOUND", "Could not find table");
       if (table.fields.some((f) => f.name === body.name)) return fail(res, 422, "DUPLICATE_OR_EMPTY_FIELD_NAME", `A field named "${String(body.name)}" already exists`);
       if (COMPUTED.includes(String(body.type))) return fail(res, 422, "UNSUPPORTED_FIELD_TYPE_FOR_CREATE", `Field type "${String(body.type)}" is not supported for creating fields through the API`);
-      const field = { id: newId("fld"), name: String(body.name), type: String(body.type), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
+      const invalid = fieldProblem(body);
+      if (invalid) return fail(res, 422, "INVALID_REQUEST_UNKNOWN", invalid);
+      const field = { id: newId("fld"), name: String(body.name), type: String(body.type), ...(body.description ? { description: String(body.description) } : {}), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
       table.fields.push(field);
       return send(res, 200, field);
     }

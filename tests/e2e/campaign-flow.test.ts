@@ -66,7 +66,7 @@ describe("a team member in the browser", () => {
     await page.getByRole("button", { name: "Add step" }).click();
     await page.getByLabel("Delay after previous (hours)").fill("0");
     await page.getByLabel("E2E list").check();
-    await page.getByLabel("Throttle (emails a minute)").fill("300"); // slow enough to pause mid-run on a busy machine
+    await page.getByLabel("Throttle (messages a minute, emails and texts)").fill("300"); // slow enough to pause mid-run on a busy machine
     await screenshot(page, "04-new-campaign");
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.waitForURL(/\/campaigns\/\d+$/);

@@ -150,7 +150,7 @@ describe("replies", () => {
     const [campaign] = await t.services.db.execute<{ name: string }>(sql`select name from campaigns where id = ${c.id}`);
     const result = await herald(["mark-replied", emails[0]!.email.toUpperCase(), "--campaign", campaign!.name], { DATABASE_URL: t.url, HERALD_SECRET: t.services.config.HERALD_SECRET! });
     expect(result.stdout).toContain(`Recorded the reply from ${emails[0]!.email.toUpperCase()} to run 1`);
-    expect(result.stdout).toContain("1 remaining emails skipped");
+    expect(result.stdout).toContain("1 remaining step skipped");
     expect(await emailStatuses(t.services, runId)).toEqual({ sent: 2, pending: 1, skipped: 1 });
     const again = await markReplied(t.services.db, c.id, emails[0]!.email);
     expect(again.first).toBe(false);
