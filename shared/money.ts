@@ -15,7 +15,7 @@ export function chargeMicros(price: string): number | null {
   if (Number(fraction[6]) >= 5) micros += 1;
   if (!Number.isSafeInteger(micros)) return null;
   // Twilio's price is what the account was charged, written negative; a positive one is a credit.
-  return m[1] === "-" ? micros : -micros;
+  return m[1] === "-" || micros === 0 ? micros : -micros;
 }
 
 /** Micros as an exact decimal string (7900 → "0.0079"): no float rounding in a file people sum. */

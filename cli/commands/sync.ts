@@ -113,6 +113,8 @@ export const airtableInit: Command = {
       for (const step of r.manual) console.log(`  by hand (optional): ${step}`);
       for (const w of r.wrong) console.error(`  wrong type: ${w}`);
       if (!r.wrong.length) await enableSync(services, name);
+      // New fields (a release that mirrors more, e.g. SMS): the last 30 days go again, so they fill in, set-aside records included.
+      if (!r.wrong.length && r.created.length) await queueFullSync(services, 30, name);
       return r.wrong.length;
     }),
 };

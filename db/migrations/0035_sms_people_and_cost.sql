@@ -117,11 +117,13 @@ FROM (
 WHERE g.day = x.day AND g.shard = x.shard;
 --> statement-breakpoint
 -- Texts sent before this migration: each recipient's first accepted and first delivered text, from the log.
+-- (type::text: on a new database the SMS event types were added by 0032 in this same transaction, and PostgreSQL
+-- refuses an uncommitted enum value written as a literal.)
 -- The trigger above turns these updates into the people counters (runs, campaigns, days, and so the rollup).
 UPDATE run_recipients r SET first_texted_at = x.texted, text_delivered_at = x.delivered
 FROM (
-  SELECT campaign_id, recipient_id, min(occurred_at) FILTER (WHERE type = 'sms_sent') AS texted, min(occurred_at) FILTER (WHERE type = 'sms_delivered') AS delivered
-  FROM email_events WHERE type IN ('sms_sent', 'sms_delivered') GROUP BY 1, 2
+  SELECT campaign_id, recipient_id, min(occurred_at) FILTER (WHERE type::text = 'sms_sent') AS texted, min(occurred_at) FILTER (WHERE type::text = 'sms_delivered') AS delivered
+  FROM email_events WHERE type::text IN ('sms_sent', 'sms_delivered') GROUP BY 1, 2
 ) x
 WHERE r.campaign_id = x.campaign_id AND r.id = x.recipient_id;
 --> statement-breakpoint

@@ -51,12 +51,13 @@ export async function handleStatusCallback(db: Database, query: { c?: unknown; m
       insert into email_events (campaign_id, run_id, recipient_id, scheduled_email_id, type, data, provider_event_id)
       values (${campaignId}, ${message.run_id}, ${message.recipient_id}, ${scheduledEmailId}, ${mapped.type}::email_event_type,
               ${JSON.stringify({ sid, status, ...(errorCode !== null ? { error_code: errorCode } : {}) })}::jsonb, ${`twilio:${sid}:${status}`})`);
+    if (mapped.counter) await bumpCounters(tx, campaignId, message.run_id, { [mapped.counter]: 1 });
     if (mapped.type === "sms_delivered") {
       // People with a delivered text (decision 047): the trigger on run_recipients counts the recipient's first one.
-      // Before the counters, so this transaction locks the recipient, then the run, as the send path does.
+      // After the counters: the send path's recording statement locks the campaign, the run and the day before the
+      // recipients (PostgreSQL runs its unread CTEs last to first), and a webhook must take them in the same order.
       await tx.execute(sql`update run_recipients set text_delivered_at = now(), updated_at = now() where campaign_id = ${campaignId} and id = ${message.recipient_id} and text_delivered_at is null`);
     }
-    if (mapped.counter) await bumpCounters(tx, campaignId, message.run_id, { [mapped.counter]: 1 });
     return { status: 200 as const, message: `recorded ${mapped.type}` };
   });
 }
@@ -122,8 +123,9 @@ export async function handleInbound(db: Database, params: Record<string, string>
         for update of w skip locked
       ) waiting
       where e.campaign_id = waiting.campaign_id and e.id = waiting.id`);
-    await tx.execute(sql`update run_recipients set replied_at = coalesce(replied_at, now()), updated_at = now() where campaign_id = ${target.campaign_id} and id = ${target.recipient_id}`);
+    // The counters before the recipient, in the send path's lock order (see handleStatusCallback).
     await firstForRecipient(tx, target, "sms_replied", { sid, body: (params.Body ?? "").slice(0, 1600) });
+    await tx.execute(sql`update run_recipients set replied_at = coalesce(replied_at, now()), updated_at = now() where campaign_id = ${target.campaign_id} and id = ${target.recipient_id}`);
     return { status: 200 as const, message: "recorded reply" };
   });
 }

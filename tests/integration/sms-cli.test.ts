@@ -32,9 +32,12 @@ describe("herald run, stats and verify-counters with SMS steps (no Twilio creden
     ]);
 
     const stats = await herald(["stats", "--campaign", "Texts first"], env);
-    expect(stats.stdout).toMatch(/total\s+2\s+0\s+0\s+0\s+0\s+0\.0%\s+0\.0%/);
-    const json = JSON.parse((await herald(["stats", "--campaign", "Texts first", "--json"], env)).stdout) as { sms: { smsSent: number } };
-    expect(json.sms.smsSent).toBe(2);
+    // People texted 2, texts 2, none delivered or failed yet, no replies or opt-outs; the Outbox reports no deliveries
+    // (so no delivery rate, not 0 %), reply and opt-out rates over the 2 people texted; the Outbox prices nothing.
+    expect(stats.stdout).toMatch(/people texted\s+texts sent\s+texts delivered\s+texts failed\s+replies \(people\)\s+opt-outs \(people\)\s+sms delivery rate \(people\)/);
+    expect(stats.stdout).toMatch(/total\s+2\s+2\s+0\s+0\s+0\s+0\s+–\s+0\.0%\s+0\.0%\s+–\s+–\n/);
+    const json = JSON.parse((await herald(["stats", "--campaign", "Texts first", "--json"], env)).stdout) as { totals: { sms_sent: number; people_texted: number } };
+    expect(json.totals).toMatchObject({ sms_sent: 2, people_texted: 2 });
     const verify = await herald(["verify-counters"], env);
     expect(verify.code).toBe(0);
   });

@@ -129,7 +129,7 @@ describe("setting up a base", () => {
     const result = await herald(["user", "add", "--email", "ops@herald.test", "--role", "viewer", "--password", "a-long-password-1"], { ...env(), AIRTABLE_TOKEN: "" });
     expect(result.code).toBe(0);
     const triggers = await t.services.db.execute<{ tgname: string; enabled: boolean }>(sql`select tgname, tgenabled <> 'D' as enabled from pg_trigger where tgname like '%to_sync_outbox%'`);
-    expect(triggers.length).toBe(3);
+    expect(triggers.length).toBe(5); // campaigns, campaign_daily_stats (insert, update), sms_costs (insert, update)
     expect(triggers.every((x) => x.enabled)).toBe(true);
     const c = await campaignFactory(t.services, { recipients: 1 });
     await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
