@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { findCampaignByName, getCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
-import { messageWords } from "../../server/runs/summary";
+import { messageWords, sentAndFailed } from "../../server/runs/summary";
 import { dryRun } from "../../server/sending/dry-run";
 import { providerStatus } from "../../server/sending/health";
 import { workerIdFor } from "../../server/sending/lanes";
@@ -80,8 +80,7 @@ export const run: Command = {
       }[result.outcome];
       console.log(`Sent ${n.format(result.sent)}, failed ${n.format(result.failed)}, skipped ${n.format(result.skipped)}. ${why}`);
       const totals = after.currentRun!;
-      const texts = totals.smsSent + totals.smsFailed > 0 ? `; ${n.format(totals.smsSent)} texts sent, ${n.format(totals.smsFailed)} failed` : "";
-      console.log(`Run ${totals.runNumber} totals: ${n.format(totals.sent)} ${texts ? "emails " : ""}sent, ${n.format(totals.failed)} failed${texts} of ${n.format(totals.scheduledCount)} scheduled${texts ? " messages" : ""}.`);
+      console.log(`Run ${totals.runNumber} totals: ${sentAndFailed(totals)} of ${n.format(totals.scheduledCount)} scheduled${words.many === "emails" ? "" : ` ${words.many}`}.`);
       const [unknown] = await services.db.execute<{ n: number }>(sql`select count(*)::int as n from scheduled_emails where campaign_id = ${id} and run_id = ${runId} and status = 'unknown'`);
       if (unknown?.n) console.log(`${n.format(unknown.n)} ${words.many} have an unknown outcome: the provider may have accepted them; they are not counted as failed and "rerun failed" skips them.`);
       const provider = await providerStatus(services.db);

@@ -95,14 +95,17 @@ describe("an SMS step in the browser", () => {
     await expect.poll(() => kpi("Emails sent \\(lifetime\\)").innerText(), { timeout: 30_000 }).toBe("4");
     await expect.poll(() => kpi("Texts sent").innerText(), { timeout: 30_000 }).toBe("3");
     await expect.poll(() => kpi("Delivered").innerText(), { timeout: 30_000 }).toBe("3");
-    await expect.poll(() => kpi("Delivery rate \\(per text\\)").innerText()).toBe("100%");
+    // Rates over people texted, each label saying its base; the per-text figure beside them.
+    await expect.poll(() => kpi("SMS delivery rate \\(people\\)").innerText()).toBe("100%");
+    expect(await kpi("People texted").innerText()).toBe("3");
+    expect(await kpi("SMS delivery rate \\(per text\\)").innerText()).toBe("100%");
     expect(fake.state.messages.map((m) => m.body).sort()).toEqual(["Hi Person0, did you see my email?\nReply STOP to opt out", "Hi Person1, did you see my email?\nReply STOP to opt out", "Hi Person2, did you see my email?\nReply STOP to opt out"]);
 
-    // A STOP shows as an opt-out, with its rate per text.
+    // A STOP shows as an opt-out, with its rate over the 3 people texted.
     expect((await fake.inbound({ from: phones[2]!, to: FROM, body: "STOP" })).status).toBe(200);
     await page.reload(); // the run has completed, so the page no longer refreshes itself
     await expect.poll(() => kpi("Opt-outs").innerText(), { timeout: 15_000 }).toBe("1");
-    expect(await kpi("Opt-out rate \\(per text\\)").innerText()).toBe("33%");
+    expect(await kpi("Opt-out rate \\(people\\)").innerText()).toBe("33%");
     await screenshot(page, "i18-campaign-both-channels");
 
     await page.goto(`${server.base}/campaigns`);

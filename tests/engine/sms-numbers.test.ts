@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
+import { preflight } from "../../server/campaigns/preflight";
 import { listCampaigns } from "../../server/campaigns/list";
 import { verifyCounters } from "../../server/counters/verify";
 import { getRun } from "../../server/runs/queries";
@@ -44,6 +45,20 @@ async function mixedRun() {
   expect((await sms.fake.inbound({ from: phones[1]!, to: FROM, body: "STOP" })).status).toBe(200);
   return { campaign, runId: runId!, phones };
 }
+
+describe("words for what is counted", () => {
+  it("a run with emails and texts says which are which: its result, the preflight before a start, the run's start", async () => {
+    const { campaign } = await mixedRun();
+    const [row] = await db().execute<{ last_run_result: string }>(sql`select last_run_result from campaigns where id = ${campaign.id}`);
+    expect(row!.last_run_result).toBe("Run 1 completed: 7 emails sent, 0 failed, 0 opened; 10 texts sent, 4 failed");
+    const { listId } = await sms.audience([sms.phone(), null]);
+    const next = await sms.campaign(listId, ["email", "sms"]);
+    expect((await preflight(db(), next.id)).sentences[0]).toBe("2 people (everyone in the audience) will get up to 2 messages each (emails and texts): up to 4 messages in all.");
+    await transitionCampaign(db(), next.id, "start", { source: "app" });
+    const [started] = await db().execute<{ last_run_result: string }>(sql`select last_run_result from campaigns where id = ${next.id}`);
+    expect(started!.last_run_result).toBe("Run 1 started: 2 recipients, 4 messages");
+  });
+});
 
 describe("SMS rates per person", () => {
   it("after a run with deliveries, failures, a reply and a STOP: people texted and the rates over them are exact on the run, the campaign and the day", async () => {

@@ -9,6 +9,8 @@ import { statsSeriesCsv } from "../../server/stats/series-csv";
 import { chargeMicros, formatCost } from "../../shared/money";
 import { countSegments } from "../../shared/sms-segments";
 import { herald } from "../helpers/cli";
+import { userFactory } from "../helpers/factories";
+import { signIn } from "../helpers/http";
 import { useTestDatabase } from "../helpers/db";
 import { TWILIO_ENV, useSms } from "../helpers/sms";
 
@@ -82,6 +84,22 @@ describe("what texts cost", () => {
     expect(await fetchSmsPrices(t.services)).toEqual({ checked: 0, priced: 0, waiting: 0, gaveUp: 0 });
     expect(sms.fake.state.fetches).toBe(fetchesAfter);
     expect((await verifyCounters(db())).costDrift).toEqual([]);
+
+    // The campaign page, the run page and Analytics show it (a viewer's pages, rendered by the web server).
+    const viewer = await userFactory(t.services, { role: "viewer" });
+    const cookie = await signIn(sms.server.base, viewer.email, viewer.password);
+    const page = async (path: string) => {
+      const res = await fetch(`${sms.server.base}${path}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      return (await res.text()).replace(/<!-- -->/g, "");
+    };
+    const campaignPage = await page(`/campaigns/${campaign.id}`);
+    expect(campaignPage).toMatch(/<div class="label">Cost<\/div><div class="value">\$0\.0474<\/div><div class="muted small">4 of 4 texts priced by Twilio so far<\/div>/);
+    expect(campaignPage).toMatch(/<div class="label">SMS delivery rate \(people\)<\/div><div class="value">75%<\/div>/);
+    expect(await page(`/campaigns/${campaign.id}/runs/1`)).toMatch(/<div class="label">Cost<\/div><div class="value">\$0\.0474<\/div>/);
+    const analytics = await page(`/analytics?campaign=${campaign.id}&from=${today()}&to=${today()}`);
+    expect(analytics).toContain("Text messages (SMS)");
+    expect(analytics).toMatch(/<div class="label">SMS cost<\/div><div class="value">\$0\.0474<\/div>/);
 
     // herald stats shows the cost beside the texts.
     const out = await herald(["stats", "--campaign", campaign.name], { DATABASE_URL: t.url, HERALD_SECRET: t.services.config.HERALD_SECRET! });

@@ -25,6 +25,11 @@ describe("herald run, stats and verify-counters with SMS steps (no Twilio creden
 
     const run = await herald(["run", "--campaign", "Texts first"], env);
     expect(run.code).toBe(0);
+    // Texts are called texts: the run's scheduled messages, its totals and the campaign's last run result (mirrored to Airtable).
+    expect(run.stdout).toContain('Started run 1 of "Texts first": 4 recipients, 4 texts.');
+    expect(run.stdout).toContain("Run 1 totals: 2 texts sent, 0 failed of 4 scheduled texts.");
+    const [last] = await t.services.db.execute<{ last_run_result: string }>(sql`select last_run_result from campaigns where name = 'Texts first'`);
+    expect(last!.last_run_result).toBe("Run 1 completed: 2 texts sent, 0 failed");
     const outbox = await t.services.db.execute<{ to_address: string; text: string; channel: string }>(sql`select to_address, text, channel from outbox_messages order by to_address`);
     expect(outbox).toEqual([
       { to_address: "+33612345678", text: "Hello Bo!\nReply STOP to opt out", channel: "sms" },

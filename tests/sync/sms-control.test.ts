@@ -16,7 +16,7 @@ let server: AirtableServer | null = null;
 afterAll(() => server?.close());
 
 describe("the Control base with SMS", () => {
-  it("mirrors Total Sent / Delivered / Failed / Replies / Opt Outs and the delivery and opt-out rates per text", async () => {
+  it("mirrors Total Sent / Delivered / Failed / Replies / Opt Outs, People Texted and the delivery and opt-out rates over people texted", async () => {
     const fx = await airtableFixture(t.services);
     server = fx.server;
     const report = await importLeadsCsv(t.services.db, "email,phone\nan@example.com,+442079460018\nbo@example.com,+33612345678\ncy@example.com,", { listName: "sms-airtable" });
@@ -34,7 +34,7 @@ describe("the Control base with SMS", () => {
     await syncOnce(fx.services);
     const record = server.records(CONTROL, "Campaigns").find((r) => r.fields["Herald ID"] === campaign.id)!;
     expect(record.fields).toMatchObject({
-      "Total Sent": 2, "Total Delivered": 1, "Total Failed": 1, "Total Replies": 0, "Total Opt Outs": 0, "Delivery Rate": 0.5, "Opt Out Rate": 0,
+      "Total Sent": 2, "Total Delivered": 1, "Total Failed": 1, "Total Replies": 0, "Total Opt Outs": 0, "People Texted": 2, "Delivery Rate": 0.5, "Opt Out Rate": 0,
       Sent: 0, Status: "Completed",
     });
   });
