@@ -5,6 +5,7 @@ import { When } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { SMS_LABELS, smsRatesOf } from "../../shared/sms-rates";
 
 export const meta: MetaFunction = () => [{ title: "Compare runs · Herald" }];
 
@@ -18,8 +19,8 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
 
 const rows = [
   ["Recipients", (r: Run) => fmtInt(r.recipients), (r: Run) => r.recipients],
-  ["Sent", (r: Run) => fmtInt(r.sent), (r: Run) => r.sent],
-  ["Failed", (r: Run) => fmtInt(r.failed), (r: Run) => -r.failed],
+  ["Emails sent", (r: Run) => fmtInt(r.sent), (r: Run) => r.sent],
+  ["Emails failed", (r: Run) => fmtInt(r.failed), (r: Run) => -r.failed],
   ["Delivered", (r: Run) => fmtInt(r.delivered), (r: Run) => r.delivered],
   ["Opened", (r: Run) => fmtInt(r.opened), (r: Run) => r.opened],
   ["Clicked", (r: Run) => fmtInt(r.clicked), (r: Run) => r.clicked],
@@ -29,6 +30,13 @@ const rows = [
   [RATE_LABELS.click, (r: Run) => fmtPct(r.rates.click), (r: Run) => r.rates.click ?? 0],
   [RATE_LABELS.humanClick, (r: Run) => fmtPct(r.rates.humanClick), (r: Run) => r.rates.humanClick ?? 0],
   [RATE_LABELS.bounce, (r: Run) => fmtPct(r.rates.bounce), (r: Run) => -(r.rates.bounce ?? 0)],
+] as const;
+/** Text messages (decision 047), when either run sent any: people texted and the rates over them. */
+const smsRows = [
+  ["People texted", (r: Run) => fmtInt(r.peopleTexted), (r: Run) => r.peopleTexted],
+  ["Texts sent", (r: Run) => fmtInt(r.smsSent), (r: Run) => r.smsSent],
+  [SMS_LABELS.delivery, (r: Run) => fmtPct(smsRatesOf(r).delivery), (r: Run) => smsRatesOf(r).delivery ?? 0],
+  [SMS_LABELS.optOut, (r: Run) => fmtPct(smsRatesOf(r).optOut), (r: Run) => -(smsRatesOf(r).optOut ?? 0)],
 ] as const;
 type Run = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["a"]>;
 
@@ -50,7 +58,7 @@ export default function CompareRuns() {
             <tbody>
               <tr><th scope="row">Started</th><td className="num small">{<When value={a.startedAt} />}</td><td className="num small">{<When value={b.startedAt} />}</td></tr>
               <tr><th scope="row">Audience</th><td className="num small">{a.audience}</td><td className="num small">{b.audience}</td></tr>
-              {rows.map(([label, show, score]) => (
+              {[...rows, ...(a.smsSent + a.smsFailed + b.smsSent + b.smsFailed ? smsRows : [])].map(([label, show, score]) => (
                 <tr key={label}>
                   <th scope="row">{label}</th>
                   <td className="num">{show(a)}</td>
