@@ -25,7 +25,8 @@ export const verifyCountersCommand: Command = {
       const c = r.checked;
       console.log(`Checked ${n.format(c.runs)} runs against the event log, ${n.format(c.legacyRuns)} legacy runs against the legacy store, ` +
         `${n.format(c.legacyCampaigns)} legacy campaigns (${n.format(c.legacyCampaignDays)} campaign-days) against their source's totals, ` +
-        `${n.format(c.legacyDays)} days of the legacy rollup, ${n.format(c.campaigns)} campaigns against their runs, and the SMS cost against ${n.format(c.pricedTexts)} priced texts.`);
+        `${n.format(c.legacyDays)} days of the legacy rollup, and ${n.format(c.campaigns)} campaigns against their runs.`);
+      if (c.pricedTexts) console.log(`Checked each day's SMS cost against the prices of ${n.format(c.pricedTexts)} priced texts.`);
       if (r.unknown) console.log(`${n.format(r.unknown)} messages (emails or texts) have an unknown outcome (the provider may or may not have accepted them); they are counted neither sent nor failed.`);
       for (const s of r.skipped) console.log(`Skipped ${n.format(s.count)} ${s.what}: ${s.reason}.`);
       const found = r.drift.length + r.legacy.dayDrift.length + r.costDrift.length;
