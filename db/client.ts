@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
@@ -23,3 +24,27 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Anything that can run a query: the pool or an open transaction. */
 export type Executor = Database | Transaction;
 export { schema };
+
+/** What `prepared` needs of drizzle's postgres-js database or transaction (not part of drizzle's typed surface). */
+interface DriverInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  session: { client: postgres.Sql };
+}
+
+/**
+ * Runs a statement as a named prepared statement of its connection. Drizzle's
+ * `execute` asks the driver for an unnamed statement, which the driver first
+ * sends alone to learn its parameter types: two round trips and a parse a
+ * call. Prepared, a connection parses it once, sends each later call in one
+ * round trip (so calls can be pipelined), and PostgreSQL may settle on a
+ * generic plan instead of planning the statement every time.
+ *
+ * Only for the send path's per-batch statements, whose text never varies (the
+ * driver keeps every prepared statement for the connection's life), and whose
+ * plans are tested as generic plans (tests/engine/claim-plan.test.ts).
+ */
+export function prepared<T extends Record<string, unknown>>(db: Executor, query: SQL): Promise<T[]> {
+  const { dialect, session } = db as unknown as DriverInternals;
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return session.client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }) as unknown as Promise<T[]>;
+}

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import type { Executor, Transaction } from "../../db/client";
+import { prepared, type Executor, type Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
@@ -92,9 +92,9 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
 export async function claimRows(tx: Transaction, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
   // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
-  await lockRunShared(tx, campaign.runId);
+  // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
   // Keep this selection's shape: the due index is built for it.
-  const rows = await tx.execute<ClaimRow>(sql`
+  const [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), prepared<ClaimRow>(tx, sql`
     with due as (
       select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts from scheduled_emails e
       where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
@@ -127,7 +127,7 @@ export async function claimRows(tx: Transaction, campaign: CampaignForSending, s
     join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
     join leads l on l.id = r.lead_id
     join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
-    order by e.id`);
+    order by e.id`)]);
   if (rows.length) return rows;
   const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
   return run?.status === "SENDING" ? [] : "stopped";

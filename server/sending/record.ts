@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Transaction } from "../../db/client";
+import { prepared, type Transaction } from "../../db/client";
 import { counterBumps } from "../counters/bump";
 import type { BatchRow } from "./compose";
 
@@ -129,14 +129,22 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
  * statement (the next step's timing in a second one, for sequences). Only rows
  * still leased to this worker (or, unleased, still pending) are touched.
  */
-export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
+export async function recordOutcomes(
+  tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[],
+  options: { hasLaterSteps: boolean; leased?: boolean; writes?: Array<Promise<unknown>> } = { hasLaterSteps: true },
+) {
   const { record, nextSteps } = recordingStatements(campaignId, runId, workerId, outcomes, options);
-  const [counts] = await tx.execute<{ sent: number; failed: number; skipped: number }>(record);
+  // Sent one behind the other without waiting (pipelined), after any `writes` already on the wire; the first failure
+  // aborts the transaction, and the caller's rollback takes all of them back.
+  const [[counts]] = await Promise.all([
+    prepared<{ sent: number; failed: number; skipped: number }>(tx, record),
+    nextSteps ? prepared(tx, nextSteps) : null,
+    ...(options.writes ?? []),
+  ]);
   // Unleased rows are locked by this transaction since their claim: every one must have been recorded. Otherwise
   // roll the whole batch back (its outbox rows with it) rather than send mail that is not counted.
   if (options.leased === false && counts!.sent + counts!.failed + counts!.skipped !== outcomes.length) {
     throw new Error(`recorded ${counts!.sent + counts!.failed + counts!.skipped} of ${outcomes.length} claimed emails`);
   }
-  if (nextSteps) await tx.execute(nextSteps);
   return counts!;
 }

@@ -175,13 +175,14 @@ async function sendInOneTransaction(
     const rows = await claimRows(tx, campaign, size, workerId, false);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     const { skipped, sendable, senderIds, emails } = await decideBatch(tx, services, campaign, rows, templates, false);
-    const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx }) : [];
+    const writes: Array<Promise<unknown>> = [];
+    const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx, writes }) : [];
     const outcomes: Outcome[] = [...skipped];
     results.forEach((r, i) => {
       const row = sendable[i]!;
       outcomes.push(r.ok ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: senderIds[i]! } : { row, kind: "failed", error: r.error, senderId: senderIds[i]! });
     });
-    return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false });
+    return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false, writes });
   });
 }
 
