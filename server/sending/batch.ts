@@ -89,7 +89,7 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
  * same transaction) they stay `pending`, held by their row locks alone: each
  * email's row is then written once, not twice (decision 022).
  */
-export async function claimRows(tx: Transaction, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
+export async function claimRows(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
   // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
   // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
@@ -148,7 +148,7 @@ export interface Decided {
  * (UTC), and renders the rest from the run's templates (`templates` caches
  * them for a lane: a run's copies never change).
  */
-export async function decideBatch(tx: Transaction, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
+export async function decideBatch(tx: Executor, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
   const skipped: Outcome[] = [];
   let sendable: ClaimRow[] = [];
   for (const row of rows) {
@@ -185,7 +185,7 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
   return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
 }
 
-async function loadMissing(tx: Transaction, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {
+async function loadMissing(tx: Executor, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {
   const missing = rows.map((r) => r.template_id).filter((id) => !templates?.has(id));
   const loaded = missing.length ? await loadTemplatesForSending(tx, campaign.id, campaign.runId, missing) : new Map<number, TemplateRow>();
   for (const [id, t] of loaded) templates?.set(id, t);

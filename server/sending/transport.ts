@@ -1,4 +1,4 @@
-import type { Transaction } from "../../db/client";
+import type { Executor } from "../../db/client";
 
 export interface OutgoingEmail {
   campaignId: number;
@@ -59,5 +59,5 @@ export interface Transport {
    * on the transaction's connection, ahead of the recording the caller sends
    * next, and the caller awaits them with it before committing.
    */
-  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Transaction; signal?: AbortSignal; writes?: Array<Promise<unknown>> }): Promise<EmailOutcome[]>;
+  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Executor; signal?: AbortSignal; writes?: Array<Promise<unknown>> }): Promise<EmailOutcome[]>;
 }
