@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client";
+import { prepared, type Executor } from "../../db/client";
 
 /**
  * The pause barrier. A batch holds the run's lock shared from the status
@@ -12,8 +12,9 @@ import type { Executor } from "../../db/client";
 const NAMESPACE = 7_246_002;
 const key = (runId: number) => runId % 2_147_483_647;
 
+/** Prepared (one round trip, once a batch), so a claim can follow it on the wire without waiting for its answer. */
 export async function lockRunShared(tx: Executor, runId: number) {
-  await tx.execute(sql`select pg_advisory_xact_lock_shared(${NAMESPACE}::int, ${key(runId)}::int)`);
+  await prepared(tx, sql`select pg_advisory_xact_lock_shared(${NAMESPACE}::int, ${key(runId)}::int)`);
 }
 
 export async function lockRunExclusive(tx: Executor, runId: number) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import type { Executor, Transaction } from "../../db/client";
+import { prepared, type Executor, type Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
@@ -89,12 +89,12 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
  * same transaction) they stay `pending`, held by their row locks alone: each
  * email's row is then written once, not twice (decision 022).
  */
-export async function claimRows(tx: Transaction, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
+export async function claimRows(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
   // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
-  await lockRunShared(tx, campaign.runId);
+  // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
   // Keep this selection's shape: the due index is built for it.
-  const rows = await tx.execute<ClaimRow>(sql`
+  const [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), prepared<ClaimRow>(tx, sql`
     with due as (
       select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts from scheduled_emails e
       where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
@@ -127,7 +127,7 @@ export async function claimRows(tx: Transaction, campaign: CampaignForSending, s
     join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
     join leads l on l.id = r.lead_id
     join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
-    order by e.id`);
+    order by e.id`)]);
   if (rows.length) return rows;
   const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
   return run?.status === "SENDING" ? [] : "stopped";
@@ -148,7 +148,7 @@ export interface Decided {
  * (UTC), and renders the rest from the run's templates (`templates` caches
  * them for a lane: a run's copies never change).
  */
-export async function decideBatch(tx: Transaction, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
+export async function decideBatch(tx: Executor, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
   const skipped: Outcome[] = [];
   let sendable: ClaimRow[] = [];
   for (const row of rows) {
@@ -185,7 +185,7 @@ export async function decideBatch(tx: Transaction, services: Services, campaign:
   return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
 }
 
-async function loadMissing(tx: Transaction, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {
+async function loadMissing(tx: Executor, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {
   const missing = rows.map((r) => r.template_id).filter((id) => !templates?.has(id));
   const loaded = missing.length ? await loadTemplatesForSending(tx, campaign.id, campaign.runId, missing) : new Map<number, TemplateRow>();
   for (const [id, t] of loaded) templates?.set(id, t);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
+import { prepared } from "../../db/client";
 import type { Transport } from "./transport";
 
 /**
@@ -25,20 +26,29 @@ export const outboxTransport: Transport = {
   name: "outbox",
   rateLimited: false,
   transactional: true,
-  async send(emails, { tx }) {
+  async send(emails, { tx, writes }) {
     if (!emails.length) return [];
     const messageIds = outboxMessageIds(emails.length);
     const rows = emails.map((e, i) => ({
       campaign_id: e.campaignId, scheduled_email_id: e.scheduledEmailId, provider_message_id: messageIds[i]!,
       from_address: e.from, to_address: e.to, subject: e.subject, html: e.html, text: e.text, headers: e.headers, channel: e.channel ?? "email",
     }));
+    const input = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as t(campaign_id bigint, scheduled_email_id bigint, provider_message_id text, from_address text, to_address text, subject text, html text, text text, headers jsonb, channel text)`;
+    const insert = sql`insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel)
+      select campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel::message_channel from ${input}`;
+    if (writes) {
+      // Pipelined (the caller's one transaction, whose emails are pending, so none of them can have a message yet): the
+      // answer is the new ids now, and the insert fails (rolling the batch back) should one of them already have one.
+      writes.push(prepared(tx, sql`
+        with stored as (${insert} on conflict (campaign_id, scheduled_email_id) do nothing returning 1)
+        select case when count(*) <> ${rows.length} then herald_fail('the outbox already holds a message for ' || (${rows.length} - count(*)) || ' of these emails') end as checked
+        from stored`));
+      return messageIds.map((providerMessageId) => ({ ok: true as const, providerMessageId }));
+    }
     // A message stored by an earlier attempt keeps its id: the no-op update makes `returning` give it back.
-    const stored = await tx.execute<{ scheduled_email_id: number; provider_message_id: string }>(sql`
-      insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel)
-      select campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel::message_channel
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as t(campaign_id bigint, scheduled_email_id bigint, provider_message_id text, from_address text, to_address text, subject text, html text, text text, headers jsonb, channel text)
-      on conflict (campaign_id, scheduled_email_id) do update set provider_message_id = outbox_messages.provider_message_id
+    const stored = await prepared<{ scheduled_email_id: number; provider_message_id: string }>(tx, sql`
+      ${insert} on conflict (campaign_id, scheduled_email_id) do update set provider_message_id = outbox_messages.provider_message_id
       returning scheduled_email_id, provider_message_id`);
     const ids = new Map(stored.map((r) => [Number(r.scheduled_email_id), r.provider_message_id]));
     return rows.map((r) => ({ ok: true as const, providerMessageId: ids.get(r.scheduled_email_id) ?? r.provider_message_id }));

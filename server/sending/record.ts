@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Transaction } from "../../db/client";
+import { prepared, type Executor } from "../../db/client";
 import { counterBumps } from "../counters/bump";
 import type { BatchRow } from "./compose";
 
@@ -95,7 +95,13 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
     ),
     -- Daily stats, the run's and the campaign's counters: in this statement, so they move with the events.
     ${counterBumps(campaignId, runId, ["sent", "failed", "sms_sent", "sms_failed"])}
-    select sent + sms_sent as sent, failed + sms_failed as failed, skipped from d`;
+    select sent + sms_sent as sent, failed + sms_failed as failed, skipped${options.leased === false
+      // Unleased rows are locked by this transaction since their claim: every one must be recorded, or the statement
+      // fails and the transaction (outbox rows included) rolls back rather than send mail that is not counted.
+      ? sql`, case when sent + sms_sent + failed + sms_failed + skipped <> ${outcomes.length}
+          then herald_fail('recorded ' || (sent + sms_sent + failed + sms_failed + skipped) || ' of ' || ${outcomes.length} || ' claimed emails') end as checked`
+      : sql``}
+    from d`;
 
   // After a step goes out, the next one waits its full delay from now, inside the sending window.
   const sentSteps = rows.filter((r) => r.kind === "sent").map((r) => ({ campaign_id: r.campaign_id, recipient_id: r.recipient_id, step_number: r.step_number }));
@@ -131,14 +137,9 @@ export function recordingStatements(campaignId: number, runId: number, workerId:
  * statement (the next step's timing in a second one, for sequences). Only rows
  * still leased to this worker (or, unleased, still pending) are touched.
  */
-export async function recordOutcomes(tx: Transaction, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
+export async function recordOutcomes(tx: Executor, campaignId: number, runId: number, workerId: string, outcomes: Outcome[], options: { hasLaterSteps: boolean; leased?: boolean } = { hasLaterSteps: true }) {
   const { record, nextSteps } = recordingStatements(campaignId, runId, workerId, outcomes, options);
-  const [counts] = await tx.execute<{ sent: number; failed: number; skipped: number }>(record);
-  // Unleased rows are locked by this transaction since their claim: every one must have been recorded. Otherwise
-  // roll the whole batch back (its outbox rows with it) rather than send mail that is not counted.
-  if (options.leased === false && counts!.sent + counts!.failed + counts!.skipped !== outcomes.length) {
-    throw new Error(`recorded ${counts!.sent + counts!.failed + counts!.skipped} of ${outcomes.length} claimed emails`);
-  }
-  if (nextSteps) await tx.execute(nextSteps);
+  // Both go out at once, one behind the other (pipelined): a caller may send its COMMIT right behind them.
+  const [[counts]] = await Promise.all([prepared<{ sent: number; failed: number; skipped: number }>(tx, record), nextSteps ? prepared(tx, nextSteps) : null]);
   return counts!;
 }

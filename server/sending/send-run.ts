@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Transaction } from "../../db/client";
+import { pipelinedTransaction, type Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
 import { exclusiveWaiting, lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
@@ -171,17 +171,20 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
 async function sendInOneTransaction(
   services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>,
 ): Promise<"stopped" | null | { sent: number; failed: number; skipped: number }> {
-  return services.db.transaction(async (tx) => {
+  return pipelinedTransaction(services.db, async (tx, commit) => {
     const rows = await claimRows(tx, campaign, size, workerId, false);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     const { skipped, sendable, senderIds, emails } = await decideBatch(tx, services, campaign, rows, templates, false);
-    const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx }) : [];
+    const writes: Array<Promise<unknown>> = [];
+    const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx, writes }) : [];
     const outcomes: Outcome[] = [...skipped];
     results.forEach((r, i) => {
       const row = sendable[i]!;
       outcomes.push(r.ok ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: senderIds[i]! } : { row, kind: "failed", error: r.error, senderId: senderIds[i]! });
     });
-    return recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false });
+    // The transport's writes and the recording are on the wire; COMMIT goes right behind them.
+    const [counts] = await commit([recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false }), ...writes]);
+    return counts;
   });
 }
 

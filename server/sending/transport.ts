@@ -1,4 +1,4 @@
-import type { Transaction } from "../../db/client";
+import type { Executor } from "../../db/client";
 
 export interface OutgoingEmail {
   campaignId: number;
@@ -54,6 +54,10 @@ export interface Transport {
   /**
    * One outcome per email, in order. The transaction is the one that records
    * the results; `signal` aborts the call (a timeout or a waiting pause).
+   * `writes` (transactional transports): the transport may answer before its
+   * statements on `tx` have finished and leave them here; they run in order
+   * on the transaction's connection, ahead of the recording the caller sends
+   * next, and the caller awaits them with it before committing.
    */
-  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Transaction; signal?: AbortSignal }): Promise<EmailOutcome[]>;
+  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Executor; signal?: AbortSignal; writes?: Array<Promise<unknown>> }): Promise<EmailOutcome[]>;
 }

@@ -48,6 +48,29 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
     expect(events!.n).toBe(250);
   });
 
+  it("a batch whose statement fails in the database commits nothing of it, though its COMMIT was already sent behind it (decision 028)", async () => {
+    const c = await campaignFactory(t.services, { recipients: 30 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    // A message already in the outbox for one pending email: the insert refuses the batch (herald_fail) after the
+    // claim, and the recording and the COMMIT are on the wire behind it.
+    const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset 7`);
+    await t.services.db.execute(sql`
+      insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
+      values (${c.id}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
+    await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first" })).rejects.toThrow("the outbox already holds a message for 1 of these emails");
+    expect(await emailStatuses(t.services, runId!)).toEqual({ pending: 30 });
+    expect(await outboxCount(c.id)).toEqual({ n: 1, people: 1 });
+    const { currentRun } = await getCampaign(t.services.db, c.id);
+    expect(currentRun).toMatchObject({ sent: 0, failed: 0 });
+    const [events] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from email_events where campaign_id = ${c.id}`);
+    expect(events!.n).toBe(0);
+
+    await t.services.db.execute(sql`delete from outbox_messages where provider_message_id = 'outbox-stray'`);
+    expect(await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "second" })).toMatchObject({ outcome: "completed", sent: 30 });
+    expect(await outboxCount(c.id)).toEqual({ n: 30, people: 30 });
+    expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ status: "COMPLETED", sent: 30 });
+  });
+
   it("a batch a crashed worker left leased (claimed on the provider path) is taken over by an outbox lane and sent once", async () => {
     const c = await campaignFactory(t.services, { recipients: 150 });
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });

@@ -1,7 +1,12 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrateDatabase } from "../../db/migrate";
+import { migrateDatabase, migrationsFolder } from "../../db/migrate";
 import { maintainEventPartitions } from "../../server/maintenance/partitions";
 import { createDb } from "../../db/client";
 import { createTestDatabase } from "../helpers/db";
@@ -42,6 +47,46 @@ describe("migrations", () => {
       expect(jobs?.n).toBe(1);
     } finally {
       await pg.end();
+    }
+  });
+
+  type Journal = { entries: Array<{ idx: number; when: number; tag: string }> };
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as Journal;
+
+  it("upgrade a database migrated before the SMS channel existed (0031) to the whole schema", async () => {
+    // The database as a Herald of that time left it: migrated with the journal as it ended at 0031.
+    const url = await emptyDatabase();
+    const folder = mkdtempSync(path.join(os.tmpdir(), "herald-migrations-"));
+    try {
+      cpSync(migrationsFolder, folder, { recursive: true });
+      const upTo = journal.entries.findIndex((e) => e.tag === "0031_click_index");
+      writeFileSync(path.join(folder, "meta/_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo + 1) }));
+      const old = postgres(url, { max: 1, onnotice: () => {} });
+      await migrate(drizzle(old), { migrationsFolder: folder });
+      await old.end();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    await migrateDatabase(url);
+    const pg = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const tables = (await pg`select tablename from pg_tables where schemaname = 'public'`).map((r) => r.tablename as string);
+      expect(tables).toEqual(expect.arrayContaining(["sms_messages", "phone_suppressions", "click_bursts"]));
+      const columns = await pg`select table_name, column_name from information_schema.columns where column_name in ('phone', 'channel', 'sms_sent') order by 1, 2`;
+      expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(expect.arrayContaining(["leads.phone", "sequence_steps.channel", "campaigns.sms_sent", "campaign_runs.sms_sent", "outbox_messages.channel"]));
+      const [events] = await pg`select enum_range(null::email_event_type)::text[] as types`;
+      expect(events!.types).toContain("sms_delivered");
+    } finally {
+      await pg.end();
+    }
+  });
+
+  it("are listed in the order they are applied: drizzle skips a migration whose journal time is not later than the last one applied", () => {
+    // 0032 was journalled earlier than 0031 and is repaired by 0036; from 0033 on, every time is later than all before it.
+    const from = journal.entries.findIndex((e) => e.tag === "0033_fold_judges_bursts");
+    for (let i = from; i < journal.entries.length; i++) {
+      const latestBefore = Math.max(...journal.entries.slice(0, i).map((e) => e.when));
+      expect(journal.entries[i]!.when, journal.entries[i]!.tag).toBeGreaterThan(latestBefore);
     }
   });
 
