@@ -13,7 +13,7 @@ const HOLD_MINUTES = 5;
 const CONCURRENCY = 4;
 
 export interface PriceRound {
-  /** Texts whose message Twilio was asked for. */
+  /** Texts Twilio answered for (a 5xx, a timeout or a refused request is not counted: the text is asked again later). */
   checked: number;
   /** Texts that got their price (and their run's cost moved). */
   priced: number;
