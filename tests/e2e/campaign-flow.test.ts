@@ -106,7 +106,7 @@ describe("a team member in the browser", () => {
     await expect.poll(() => statusBadge().textContent(), { timeout: 30_000 }).toBe("completed");
     await page.getByRole("link", { name: "Compare the last two runs" }).click();
     await page.waitForURL(/compare/);
-    expect(await page.getByRole("row", { name: /^Sent/ }).innerText()).toMatch(/80\s+80/);
+    expect(await page.getByRole("row", { name: /^Emails sent/ }).innerText()).toMatch(/80\s+80/);
     await screenshot(page, "09-compare-runs");
     await page.goBack();
     await page.getByRole("link", { name: "Run 1" }).click();
