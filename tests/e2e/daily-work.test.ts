@@ -110,7 +110,8 @@ describe("daily work without friction (issue 16)", () => {
     await page.getByRole("link", { name: "Download CSV" }).click();
     const file = await download;
     const text = await (await file.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8"));
-    expect(text.split("\n")[0]).toBe("period,sent,delivered,people_mailed,people_opened,machine_opens,people_clicked,replied,bounced,unsubscribed,open_rate,click_rate");
+    expect(text.split("\n")[0]).toBe("period,sent,delivered,people_mailed,people_opened,machine_opens,people_clicked,replied,bounced,unsubscribed,open_rate,click_rate,"
+      + "people_texted,texts_sent,texts_delivered,texts_failed,people_text_delivered,sms_replies,sms_opt_outs,sms_delivery_rate_people,sms_reply_rate_people,sms_opt_out_rate_people,sms_delivery_rate_per_text,sms_cost,sms_cost_currency");
     expect(text).toContain("2026-11-02,40,38,");
 
     await visit(page, `/analytics?campaign=${c.id}&from=2025-01-01&to=2025-01-31`);
