@@ -8,6 +8,7 @@ import { importLeadsCsv } from "../../server/leads/csv-import";
 import { runTimeline } from "../../server/runs/waiting";
 import { createSender, createSmsSender, listSenders, seedConfiguredSmsSenders } from "../../server/senders/identities";
 import { CAP_NOTES } from "../../server/sending/batch";
+import { dryRun } from "../../server/sending/dry-run";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun, type LaneResult } from "../../server/sending/send-run";
 import type { Transport } from "../../server/sending/transport";
@@ -253,6 +254,24 @@ describe("SMS senders with daily caps", () => {
     await sendUntilIdle(unchosen.id, unchosen.runId);
     expect(fake.state.messages.slice(since).map((m) => m.from)).toEqual([CONFIGURED, CONFIGURED, CONFIGURED]);
     expect(await usageToday(configured.id)).toBe(3);
+  });
+});
+
+describe("herald run --dry-run", () => {
+  it("shows which number the texts would go from and how many would wait for the daily cap, and changes nothing", async () => {
+    const a = accountNumber();
+    const sender = await createSmsSender(db(), { sender: a, dailyCap: 1 }, t.services.config);
+    const { listId } = await audience(3);
+    const draft = await createCampaign(db(), {
+      name: `dry-${unique()}`, kind: "broadcast", fromEmail: "team@herald.test", listIds: [listId], senderIds: [sender.id],
+      steps: [{ channel: "sms", smsBody: "Hi {{first_name|there}}", delayMinutes: 0 }],
+    });
+    const preview = await dryRun(t.services, draft.id);
+    expect(preview.sms).toMatchObject({ texts: 1, overCap: 2 });
+    expect(preview.sms.samples.map((m) => m.from)).toEqual([a]);
+    expect(await usageToday(sender.id)).toBe(0);
+    const [c] = await db().execute<{ status: string }>(sql`select status from campaigns where id = ${draft.id}`);
+    expect(c!.status).toBe("draft");
   });
 });
 
