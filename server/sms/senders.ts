@@ -16,7 +16,7 @@ const bigints = (values: number[]) => sql`(select x::bigint from jsonb_array_ele
  * identities once seeded at start). Empty without either: the Outbox shows
  * "Herald".
  *
- * Capacity is never spent twice (docs/decisions/045): the identities are
+ * Capacity is never spent twice (docs/decisions/046): the identities are
  * locked in id order until the claim's transaction ends, then what is left is
  * read in a new statement (so it sees every claim that committed before the
  * lock was granted): the cap, less today's recorded sends, less texts claimed
