@@ -4,6 +4,7 @@ import { startEmbeddedPostgres } from "../db/embedded";
 import { migrateDatabase, migrationsPending } from "../db/migrate";
 import { loadConfig, type Config } from "../server/config";
 import { DomainError } from "../server/errors";
+import { seedConfiguredSmsSenders } from "../server/senders/identities";
 import { createLogger, type Logger } from "../server/lib/log";
 import { resolveSecret, type Services } from "../server/services";
 
@@ -40,7 +41,12 @@ export async function boot(options: { migrate?: boolean | "check"; log?: Logger;
     // Read-only commands only check (one query) instead of taking the migration lock and reading every migration file.
     if (options.migrate === "check") {
       if (await migrationsPending(sql)) throw new DomainError("The database needs migrating first: run `npx herald migrate` (or start Herald once).");
-    } else if (options.migrate !== false) await migrateDatabase(databaseUrl);
+    } else if (options.migrate !== false) {
+      await migrateDatabase(databaseUrl);
+      // The configured SMS senders become sender identities, with caps and usage like any other (decision 045).
+      const seeded = await seedConfiguredSmsSenders(db, config);
+      if (seeded) log.info(`${seeded} configured SMS sender${seeded === 1 ? "" : "s"} added on the Senders page (set their daily caps there)`);
+    }
   } catch (error) {
     await close();
     await stopEmbedded();

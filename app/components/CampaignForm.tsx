@@ -22,7 +22,8 @@ export interface CampaignFormValues {
 interface Options {
   templates: Array<{ id: number; name: string; subject: string }>;
   lists: Array<{ id: number; name: string; members: number }>;
-  senders: Array<{ id: number; fromEmail: string; dailyCap: number }>;
+  /** Sender identities of both channels (email: fromEmail; SMS: smsSender, a number or Messaging Service SID). */
+  senders: Array<{ id: number; channel: "email" | "sms"; fromEmail: string | null; smsSender: string | null; dailyCap: number }>;
 }
 
 const days = [[1, "Mon"], [2, "Tue"], [3, "Wed"], [4, "Thu"], [5, "Fri"], [6, "Sat"], [7, "Sun"]] as const;
@@ -36,6 +37,8 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
   const change = (i: number, patch: Partial<CampaignFormValues["steps"][number]>) => setSteps(steps.map((s, k) => (k === i ? { ...s, ...patch } : s)));
   const busy = useNavigation().state === "submitting";
   const shown = kind === "broadcast" ? steps.slice(0, 1) : steps;
+  const emailSenders = options.senders.filter((s) => s.channel === "email");
+  const smsSenders = options.senders.filter((s) => s.channel === "sms");
   return (
     <Form method="post" className="stack" id="campaign-form">
       {version !== undefined ? <input type="hidden" name="version" value={version} /> : null}
@@ -115,12 +118,22 @@ export function CampaignForm({ initial, options, error, submitLabel, version }: 
         </div>
       </fieldset>
 
-      {options.senders.length ? (
+      {emailSenders.length ? (
         <fieldset className="stack">
           <legend>Sender identities (rotated; each with its daily cap)</legend>
-          {options.senders.map((s) => <label className="inline" key={s.id}><input type="checkbox" name="senderIds" value={s.id} defaultChecked={initial.senderIds.includes(s.id)} /> {s.fromEmail} <span className="muted small">({s.dailyCap}/day)</span></label>)}
+          {emailSenders.map((s) => <label className="inline" key={s.id}><input type="checkbox" name="senderIds" value={s.id} defaultChecked={initial.senderIds.includes(s.id)} /> {s.fromEmail} <span className="muted small">({s.dailyCap}/day)</span></label>)}
         </fieldset>
       ) : null}
+      {smsSenders.length && shown.some((st) => st.channel === "sms") ? (
+        <fieldset className="stack">
+          <legend>SMS senders (texts rotate across them; each with its daily cap)</legend>
+          <p className="muted small">None chosen: texts go from the senders in Herald's configuration. <a href="/senders">Manage senders</a></p>
+          {smsSenders.map((s) => <label className="inline" key={s.id}><input type="checkbox" name="senderIds" value={s.id} defaultChecked={initial.senderIds.includes(s.id)} /> {s.smsSender} <span className="muted small">({s.dailyCap}/day)</span></label>)}
+        </fieldset>
+      ) : (
+        // Kept when the fieldset is hidden (no SMS step shown): editing the steps never drops the campaign's SMS senders.
+        smsSenders.filter((s) => initial.senderIds.includes(s.id)).map((s) => <input type="hidden" name="senderIds" value={s.id} key={s.id} />)
+      )}
 
       <div><button type="submit" className="primary" disabled={busy}>{busy ? "Saving…" : submitLabel}</button></div>
     </Form>

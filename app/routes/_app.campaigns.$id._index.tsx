@@ -171,6 +171,9 @@ export default function CampaignPage() {
           <dl className="facts">
             <dt>Lists</dt><dd>{c.audience.length ? c.audience.map((l) => `${l.name} (${fmtInt(l.members)})`).join(", ") : <span className="error">none chosen</span>}</dd>
             <dt>From</dt><dd data-testid="from-out">{c.fromOut.join(", ")}{c.senders.length ? <div className="muted small">rotating across {c.senders.length === 1 ? "the sender identity" : `${c.senders.length} sender identities`} ({c.senders.map((s) => `${fmtInt(s.dailyCap)}/day`).join(", ")}); the address typed on the form is not used</div> : null}</dd>
+            {c.steps.some((s) => s.channel === "sms") ? <><dt>Texts from</dt><dd data-testid="sms-from">{c.smsSenders.length
+              ? <>{c.smsSenders.map((s) => s.smsSender).join(", ")}<div className="muted small">rotating across {c.smsSenders.length === 1 ? "the SMS sender" : `${c.smsSenders.length} SMS senders`} ({c.smsSenders.map((s) => `${fmtInt(s.dailyCap)}/day`).join(", ")})</div></>
+              : <span className="muted">the SMS senders in Herald's configuration</span>}</dd></> : null}
             <dt>Start</dt><dd>{c.startAt ? fmtDate(c.startAt, c.timeZone) : "as soon as started"}</dd>
             <dt>Window</dt><dd>{windowText(c.windowDays, c.windowStartHour, c.windowEndHour)} ({c.timeZone}, or the lead's own)</dd>
             <dt>Throttle</dt><dd>{fmtInt(c.throttlePerMinute)} messages a minute (emails and texts)</dd>

@@ -45,7 +45,7 @@ export default function EditCampaign() {
         error={data?.error}
         submitLabel="Save changes"
         version={c.version}
-        initial={{ ...c, startAt: startLocal, listIds: c.audience.map((l) => l.id), senderIds: c.senders.map((s) => s.id), steps: c.steps }}
+        initial={{ ...c, startAt: startLocal, listIds: c.audience.map((l) => l.id), senderIds: [...c.senders, ...c.smsSenders].map((s) => s.id), steps: c.steps }}
       />
     </section>
   );

@@ -32,6 +32,8 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
 export default function RunDetail() {
   const { campaign, page, timeline, links, smsCost } = useLoaderData<typeof loader>();
   const next = new Map(timeline.next.map((n) => [n.recipientId, n]));
+  const senders = new Map<number, typeof timeline.sentFrom>();
+  for (const f of timeline.sentFrom) senders.set(f.recipientId, [...(senders.get(f.recipientId) ?? []), f]);
   const run = page.run;
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
@@ -94,7 +96,7 @@ export default function RunDetail() {
       {page.recipients.length ? (
         <div className="table-wrap">
           <table className="data" aria-label="Recipients">
-            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Opened as a person</th><th scope="col">Clicked as a person</th><th scope="col">Opened or clicked (any)</th><th scope="col">Last error</th></tr></thead>
+            <thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Next send</th><th scope="col">First sent</th><th scope="col">Sent from</th><th scope="col">Opened as a person</th><th scope="col">Clicked as a person</th><th scope="col">Opened or clicked (any)</th><th scope="col">Last error</th></tr></thead>
             <tbody>
               {page.recipients.map((r) => (
                 <tr key={r.id}>
@@ -105,6 +107,7 @@ export default function RunDetail() {
                     <div className="muted" data-testid="why-waiting">{next.get(r.id)!.explanation}</div>
                   </> : <span className="muted">–</span>}</td>
                   <td className="small">{<When value={r.firstSentAt} />}</td>
+                  <td className="small" data-testid="sent-from">{senders.get(r.id)?.map((f) => <div key={f.stepNumber}>{`step ${f.stepNumber} (${f.channel === "sms" ? "SMS" : "email"}): ${f.sender}`}</div>) ?? <span className="muted">–</span>}</td>
                   <td className="small">{<When value={r.humanOpenedAt} />}</td>
                   <td className="small">{<When value={r.humanClickedAt} />}</td>
                   <td className="small">{r.firstOpenedAt || r.firstClickedAt ? <><When value={r.firstOpenedAt} />{r.firstClickedAt ? <> · clicked <When value={r.firstClickedAt} /></> : null}</> : "–"}</td>

@@ -24,6 +24,7 @@ export default function AppLayout() {
           <NavLink to="/campaigns">Campaigns</NavLink>
           <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/templates">Templates</NavLink>
+          <NavLink to="/senders">Senders</NavLink>
           <NavLink to="/leads">Leads</NavLink>
           <NavLink to="/suppressions">Suppressions</NavLink>
           {transport === "outbox" ? <NavLink to="/outbox">Outbox</NavLink> : null}

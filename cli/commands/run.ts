@@ -34,11 +34,11 @@ export const run: Command = {
       const { id } = await findCampaignByName(services.db, name);
       if (values["dry-run"]) {
         const preview = await dryRun(services, id, limit);
-        const emailsDue = preview.due - preview.sms.texts - preview.sms.noPhone - preview.sms.optedOut;
+        const emailsDue = preview.due - preview.sms.texts - preview.sms.noPhone - preview.sms.optedOut - preview.sms.overCap;
         console.log(`Dry run of "${name}"${preview.wouldStart ? " (a draft: it would be started)" : ""}: ${n.format(emailsDue)} emails are due now and would be sent.`);
         for (const s of preview.samples) console.log(`  to ${s.to}: "${s.subject}"`);
-        if (preview.sms.texts || preview.sms.noPhone || preview.sms.optedOut) {
-          console.log(`${n.format(preview.sms.texts)} text messages (SMS) are due now and would be sent; ${n.format(preview.sms.noPhone)} skipped (no phone number), ${n.format(preview.sms.optedOut)} skipped (opted out).`);
+        if (preview.sms.texts || preview.sms.noPhone || preview.sms.optedOut || preview.sms.overCap) {
+          console.log(`${n.format(preview.sms.texts)} text messages (SMS) are due now and would be sent; ${n.format(preview.sms.noPhone)} skipped (no phone number), ${n.format(preview.sms.optedOut)} skipped (opted out)${preview.sms.overCap ? `; ${n.format(preview.sms.overCap)} would wait for tomorrow (every SMS sender at its daily cap)` : ""}.`);
           for (const s of preview.sms.samples) console.log(`  text to ${s.to} from ${s.from}: ${JSON.stringify(s.text)}`);
         }
         console.log("Nothing was sent or changed.");

@@ -75,7 +75,7 @@ export const campaignSenders = pgTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.senderId] })],
 );
 
-/** How many emails a sender identity handed over on a day (UTC), for its daily cap. */
+/** How many messages (emails, or texts for an SMS sender) an identity sent on a day (UTC), for its daily cap; written by the recording statement. */
 export const senderDailyUsage = pgTable(
   "sender_daily_usage",
   {

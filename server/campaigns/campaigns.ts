@@ -139,14 +139,14 @@ async function retimeWaitingEmails(tx: Executor, campaignId: number, runId: numb
 export async function getCampaign(db: Executor, id: number) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!campaign) throw new NotFound("That campaign does not exist.");
-  const [steps, audience, senders, currentRun] = await Promise.all([
+  const [steps, audience, chosenSenders, currentRun] = await Promise.all([
     db.select({ stepNumber: sequenceSteps.stepNumber, channel: sequenceSteps.channel, templateId: sequenceSteps.templateId, templateName: templates.name, subject: templates.subject, smsBody: templates.text, delayMinutes: sequenceSteps.delayMinutes, stopOnReply: sequenceSteps.stopOnReply })
       .from(sequenceSteps).innerJoin(templates, eq(templates.id, sequenceSteps.templateId))
       .where(eq(sequenceSteps.campaignId, id)).orderBy(asc(sequenceSteps.stepNumber)),
     db.select({ id: lists.id, name: lists.name, members: sql<number>`(select count(*)::int from ${listMembers} where ${listMembers.listId} = ${lists.id})` })
       .from(campaignLists).innerJoin(lists, eq(lists.id, campaignLists.listId)).where(eq(campaignLists.campaignId, id)).orderBy(asc(lists.name)),
-    db.select({ id: senderIdentities.id, fromEmail: senderIdentities.fromEmail, fromName: senderIdentities.fromName, dailyCap: senderIdentities.dailyCap })
-      .from(campaignSenders).innerJoin(senderIdentities, eq(senderIdentities.id, campaignSenders.senderId)).where(eq(campaignSenders.campaignId, id)),
+    db.select({ id: senderIdentities.id, channel: senderIdentities.channel, fromEmail: senderIdentities.fromEmail, fromName: senderIdentities.fromName, smsSender: senderIdentities.smsSender, dailyCap: senderIdentities.dailyCap })
+      .from(campaignSenders).innerJoin(senderIdentities, eq(senderIdentities.id, campaignSenders.senderId)).where(eq(campaignSenders.campaignId, id)).orderBy(asc(senderIdentities.id)),
     campaign.currentRunId
       ? db.select().from(campaignRuns).where(and(eq(campaignRuns.campaignId, id), eq(campaignRuns.id, campaign.currentRunId))).then((r) => r[0] ?? null)
       : Promise.resolve(null),
@@ -169,8 +169,11 @@ export async function getCampaign(db: Executor, id: number) {
     const changed = Boolean(f && t && (Number(f.template_id) !== st.templateId || f.subject !== t.subject || f.html !== t.html || f.text !== t.text));
     return { ...st, running: f ? { subject: f.subject, changed } : null };
   });
+  // Email identities give the From; SMS ones the texts' sender (none chosen: the configured ones, server/sms/senders.ts).
+  const senders = chosenSenders.flatMap((s) => (s.channel === "email" && s.fromEmail ? [{ id: s.id, fromEmail: s.fromEmail, fromName: s.fromName, dailyCap: s.dailyCap }] : []));
+  const smsSenders = chosenSenders.flatMap((s) => (s.channel === "sms" && s.smsSender ? [{ id: s.id, smsSender: s.smsSender, dailyCap: s.dailyCap }] : []));
   return {
-    ...campaign, rates: ratesOf(campaign), steps: stepsShown, audience, senders, currentRun, fromOut: fromAddresses(campaign, senders),
+    ...campaign, rates: ratesOf(campaign), steps: stepsShown, audience, senders, smsSenders, currentRun, fromOut: fromAddresses(campaign, senders),
     mirror: { recordId: mirror?.record_id ?? null, lastPushedAt: mirror?.last_pushed_at ?? null, pending: Boolean(mirror?.pending), lastError: mirror?.last_error ?? null },
   };
 }

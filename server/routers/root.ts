@@ -5,7 +5,8 @@ import { campaignsRouter } from "./campaigns";
 import { engagementRouter } from "./engagement";
 import { statsRouter } from "./stats";
 import { syncRouter } from "./sync";
-import { outboxRouter, sendersRouter, templatesRouter } from "./templates";
+import { sendersRouter } from "./senders";
+import { outboxRouter, templatesRouter } from "./templates";
 import { usersRouter } from "./users";
 
 export const appRouter = router({

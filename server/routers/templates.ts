@@ -2,7 +2,7 @@ import { z } from "zod";
 import { listOutbox } from "../runs/queries";
 import { activeRunsUsingTemplate, applyTemplateToActiveRuns } from "../runs/snapshot";
 import { outboxMessageForReading } from "../sending/outbox-view";
-import { createSender, createTemplate, getTemplate, listSenders, listTemplates, previewInput, previewTemplate, senderInput, templateInput, updateTemplate } from "../templates/templates";
+import { createTemplate, getTemplate, listTemplates, previewInput, previewTemplate, templateInput, updateTemplate } from "../templates/templates";
 import { deleteTemplate, duplicateTemplate, previewLeads, templateUsage } from "../templates/manage";
 import { textFromHtml } from "../templates/plain-text";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
@@ -26,11 +26,6 @@ export const templatesRouter = router({
   plainText: authedProcedure.input(z.object({ html: z.string().max(500_000) })).query(({ input }) => ({ text: textFromHtml(input.html) })),
   duplicate: editorProcedure.input(id).mutation(({ ctx, input }) => duplicateTemplate(ctx.services.db, input.id)),
   delete: editorProcedure.input(id).mutation(({ ctx, input }) => deleteTemplate(ctx.services.db, input.id)),
-});
-
-export const sendersRouter = router({
-  list: authedProcedure.query(({ ctx }) => listSenders(ctx.services.db)),
-  create: editorProcedure.input(senderInput).mutation(({ ctx, input }) => createSender(ctx.services.db, input)),
 });
 
 export const outboxRouter = router({

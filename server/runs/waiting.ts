@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
+import { CAP_NOTES } from "../sending/batch";
+import { sentFrom, type SentFrom } from "./sent-from";
 import { messageWords } from "./summary";
 import { emailTally, type EmailTally } from "./tallies";
 
@@ -10,9 +12,10 @@ const EMAILS: Words = { one: "email", many: "emails" };
  * Why a recipient's next email has not gone yet, and when it should, in the
  * words a person uses: the run is paused, the previous step has not gone, the
  * delay after it has not passed, the sending window is closed (in the
- * recipient's zone), or it is due and waits its turn under the throttle.
+ * recipient's zone), every sender of its channel reached its daily cap, or
+ * it is due and waits its turn under the throttle.
  */
-export type WaitReason = "paused" | "previous_step" | "step_delay" | "window" | "scheduled_start" | "throttle" | "sending";
+export type WaitReason = "paused" | "previous_step" | "step_delay" | "window" | "scheduled_start" | "throttle" | "sending" | "sender_cap";
 
 export interface NextSend {
   recipientId: number;
@@ -31,6 +34,8 @@ interface RunForWaiting {
   startedAt: Date | null;
 }
 
+const capNotes = new Set<string>(Object.values(CAP_NOTES));
+
 const minutes = (n: number) => (n < 1 ? "under a minute" : n < 90 ? `about ${Math.round(n)} min` : `about ${Math.round(n / 60)} h`);
 
 /** The next waiting email of each recipient on the page, with its reason. One indexed query for the page; the queue comes from the run's tally. */
@@ -38,8 +43,8 @@ export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: 
   const result = new Map<number, NextSend>();
   if (!recipientIds.length || !["SENDING", "SCHEDULED", "PAUSED", "PENDING"].includes(run.status)) return result;
   const queue = tally.duePending;
-  const rows = await db.execute<{ recipient_id: number; step_number: number; scheduled_for: Date; status: string; previous_unsent: boolean; delay_minutes: number | null; time_zone: string | null }>(sql`
-      select distinct on (e.recipient_id) e.recipient_id, e.step_number, e.scheduled_for, e.status, r.time_zone,
+  const rows = await db.execute<{ recipient_id: number; step_number: number; scheduled_for: Date; status: string; error: string | null; previous_unsent: boolean; delay_minutes: number | null; time_zone: string | null }>(sql`
+      select distinct on (e.recipient_id) e.recipient_id, e.step_number, e.scheduled_for, e.status, e.error, r.time_zone,
              exists (select 1 from scheduled_emails p where p.campaign_id = e.campaign_id and p.recipient_id = e.recipient_id
                        and p.step_number < e.step_number and p.status in ('pending', 'paused', 'sending')) as previous_unsent,
              (select s.delay_minutes from sequence_steps s where s.campaign_id = e.campaign_id and s.step_number = e.step_number) as delay_minutes
@@ -58,6 +63,7 @@ export async function nextSends(db: Executor, run: RunForWaiting, recipientIds: 
     if (run.status === "PAUSED" || r.status === "paused") next = { ...base, at: null, reason: "paused", explanation: `Run paused: step ${r.step_number} goes when it is resumed.` };
     else if (r.status === "sending") next = { ...base, at: new Date(now), reason: "sending", explanation: `Step ${r.step_number} is being handed to the provider now.` };
     else if (r.previous_unsent) next = { ...base, at: due, reason: "previous_step", explanation: `Step ${r.step_number} waits for step ${r.step_number - 1} to go first.` };
+    else if (capNotes.has(r.error ?? "") && r.status === "pending" && due.getTime() > now) next = { ...base, at: due, reason: "sender_cap", explanation: `Step ${r.step_number} waits: ${r.error}.` };
     else if (due.getTime() <= now) next = { ...base, at: new Date(now + queueMinutes * 60_000), reason: "throttle", explanation: `Due now; in the queue behind ${queue} due ${queue === 1 ? words.one : words.many} at ${throttlePerMinute} a minute (${minutes(queueMinutes)}).` };
     else if (r.step_number > 1) next = { ...base, at: due, reason: "step_delay", explanation: `Step ${r.step_number} waits ${r.delay_minutes ? `${Math.round(r.delay_minutes / 60 * 10) / 10} h` : "its delay"} after step ${r.step_number - 1}, inside the sending window (${zone}).` };
     else if (run.scheduledAt && Math.abs(due.getTime() - run.scheduledAt.getTime()) < 60_000) next = { ...base, at: due, reason: "scheduled_start", explanation: "The run is scheduled to start then." };
@@ -85,7 +91,8 @@ export function estimatedFinish(run: RunForWaiting, throttlePerMinute: number, t
 /**
  * What the run page shows beside its recipients: its emails by status,
  * per-step progress, the estimated finish (one tally of the run's emails,
- * shared for 15 s on large runs), and each listed recipient's next send.
+ * shared for 15 s on large runs), and each listed recipient's next send and
+ * the senders its messages went from.
  */
 export async function runTimeline(db: Executor, campaignId: number, runNumber: number, recipientIds: number[]) {
   const [row] = await db.execute<{ id: number; status: string; scheduled_at: Date | null; started_at: Date | null; throttle: number; emails: number; steps: number; sms_steps: number }>(sql`
@@ -93,11 +100,11 @@ export async function runTimeline(db: Executor, campaignId: number, runNumber: n
            (select count(*)::int from sequence_steps st where st.campaign_id = r.campaign_id) as steps,
            (select count(*)::int from sequence_steps st where st.campaign_id = r.campaign_id and st.channel = 'sms') as sms_steps
     from campaign_runs r join campaigns c on c.id = r.campaign_id where r.campaign_id = ${campaignId} and r.run_number = ${runNumber}`);
-  if (!row) return { emails: {} as Record<string, number>, steps: [], finish: { at: null, note: "" }, next: [] as NextSend[] };
+  if (!row) return { emails: {} as Record<string, number>, steps: [], finish: { at: null, note: "" }, next: [] as NextSend[], sentFrom: [] as SentFrom[] };
   const run: RunForWaiting = { id: Number(row.id), campaignId, status: row.status, scheduledAt: row.scheduled_at && new Date(row.scheduled_at), startedAt: row.started_at && new Date(row.started_at) };
   const tally = await emailTally(db, campaignId, run.id, row.emails);
   // The throttle and the windows hold for texts too: say "texts" or "messages" when the run has any.
   const words = messageWords({ email: row.steps - row.sms_steps, sms: row.sms_steps });
-  const next = await nextSends(db, run, recipientIds, row.throttle, tally, words);
-  return { emails: tally.byStatus, steps: tally.steps, finish: estimatedFinish(run, row.throttle, tally, words), next: [...next.values()] };
+  const [next, from] = await Promise.all([nextSends(db, run, recipientIds, row.throttle, tally, words), sentFrom(db, campaignId, run.id, recipientIds)]);
+  return { emails: tally.byStatus, steps: tally.steps, finish: estimatedFinish(run, row.throttle, tally, words), next: [...next.values()], sentFrom: from };
 }

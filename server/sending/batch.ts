@@ -5,6 +5,7 @@ import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
 import { composeSms } from "../sms/compose";
+import { smsSendersNow, type SmsSender } from "../sms/senders";
 import { LEASE_SECONDS } from "./lanes";
 import { recordOutcomes, type Outcome } from "./record";
 import type { OutgoingEmail } from "./transport";
@@ -157,16 +158,13 @@ export async function decideBatch(tx: Executor, services: Services, campaign: Ca
     else if (row.replied_at && row.stop_on_reply) skipped.push({ row, kind: "skipped", error: "recipient replied" });
     else sendable.push(row);
   }
-  // Text messages go from the SMS senders (composeSms); email sender identities and their caps are for email alone.
-  const texts = sendable.filter((r) => r.channel === "sms");
+  // Text messages go from the SMS senders (sendersForTexts); email sender identities and their caps are for email alone.
+  let texts = sendable.filter((r) => r.channel === "sms");
   if (texts.length) sendable = sendable.filter((r) => r.channel !== "sms");
   const senders = rows[0]?.senders ?? (await sendersWithCapacity(tx, campaign.id));
   let assigned = senders.length ? assignSenders(sendable.length, senders, sendable[0]?.id ?? 0) : sendable.map(() => null);
   if (senders.length && assigned.some((s) => s === null)) {
-    const capped = sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id);
-    const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
-    if (leased) await releaseRows(tx, campaign.id, capped, "pending", tomorrow);
-    else await tx.execute(sql`update scheduled_emails e set scheduled_for = ${tomorrow}, updated_at = now() from ${keyed(campaign.id, capped.map((id) => ({ id })))} where e.campaign_id = k.campaign_id and e.id = k.id and e.status::text = 'pending'`);
+    await waitForTomorrow(tx, campaign.id, sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id), leased, CAP_NOTES.email);
     sendable = sendable.filter((_r, i) => assigned[i] !== null);
     assigned = assigned.filter((s) => s !== null);
   }
@@ -176,13 +174,46 @@ export async function decideBatch(tx: Executor, services: Services, campaign: Ca
   const template = (id: number) => templates?.get(id) ?? loaded.get(id)!;
   const emails = sendable.map((row, i) => composeEmail(row, template(row.template_id), campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
   if (texts.length) {
+    let smsSenders: Array<SmsSender | null>;
+    ({ texts, smsSenders } = await sendersForTexts(tx, services, campaign, texts, leased));
     const smsTemplates = await loadMissing(tx, campaign, texts, templates);
     return {
-      skipped, sendable: [...sendable, ...texts], senderIds: [...assigned.map((s) => s?.id ?? null), ...texts.map(() => null)],
-      emails: [...emails, ...texts.map((row) => composeSms(row, smsTemplates(row.template_id), campaign, services.config))],
+      skipped, sendable: [...sendable, ...texts], senderIds: [...assigned.map((s) => s?.id ?? null), ...smsSenders.map((s) => s?.id ?? null)],
+      emails: [...emails, ...texts.map((row, i) => composeSms(row, smsTemplates(row.template_id), campaign, services.config, smsSenders[i]?.from ?? null))],
     };
   }
   return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
+}
+
+/** Why an email or a text waits for tomorrow although it is due: shown on the run page (server/runs/waiting.ts). */
+export const CAP_NOTES = {
+  email: "every sender identity of the campaign reached its daily cap; it goes tomorrow (UTC), when the caps renew",
+  sms: "every SMS sender of the campaign reached its daily cap; it goes tomorrow (UTC), when the caps renew",
+} as const;
+
+/**
+ * Texts go from the campaign's SMS senders, rotated by message id among those
+ * with capacity left today; those none can take wait for tomorrow (decision
+ * 045). Without any SMS sender (no identity, nothing configured) they go as
+ * "Herald" to the Outbox, uncapped.
+ */
+async function sendersForTexts(tx: Executor, services: Services, campaign: CampaignForSending, texts: ClaimRow[], leased: boolean) {
+  const pool = await smsSendersNow(tx, campaign.id, services.config);
+  if (!pool.length) return { texts, smsSenders: texts.map(() => null) };
+  const chosen = assignSenders(texts.length, pool, texts[0]!.id);
+  if (chosen.every((s) => s !== null)) return { texts, smsSenders: chosen };
+  await waitForTomorrow(tx, campaign.id, texts.filter((_r, i) => chosen[i] === null).map((r) => r.id), leased, CAP_NOTES.sms);
+  return { texts: texts.filter((_r, i) => chosen[i] !== null), smsSenders: chosen.filter((s) => s !== null) };
+}
+
+/** Claimed emails that no sender can take today go back to pending until tomorrow (UTC), saying why. */
+async function waitForTomorrow(tx: Executor, campaignId: number, ids: number[], leased: boolean, note: string) {
+  const tomorrow = sql`date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' + interval '1 day'`;
+  await tx.execute(sql`
+    update scheduled_emails e set scheduled_for = ${tomorrow}, error = ${note}, updated_at = now()
+      ${leased ? sql`, status = 'pending', locked_by = null, locked_until = null, idempotency_key = null, sender_id = null, attempts = greatest(e.attempts - 1, 0)` : sql``}
+    from ${keyed(campaignId, ids.map((id) => ({ id })))}
+    where e.campaign_id = k.campaign_id and e.id = k.id and ${leased ? sql`e.status = 'sending'` : sql`e.status::text = 'pending'`}`);
 }
 
 async function loadMissing(tx: Executor, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>) {

@@ -48,14 +48,14 @@ export type TemplateRow = {
 
 const address = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
 
-/** The campaign's sender identities with what is left of each one's daily cap today (UTC), as a JSON array (a sub-query of the claim). */
+/** The campaign's email sender identities with what is left of each one's daily cap today (UTC), as a JSON array (a sub-query of the claim). SMS ones: server/sms/senders.ts. */
 export const sendersNow = (campaignId: number) => sql`(
     select coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'fromEmail', s.from_email, 'fromName', s.from_name,
                                                  'remaining', greatest(0, s.daily_cap - coalesce(u.sent, 0))) order by s.id), '[]'::jsonb)
     from campaign_senders cs
     join sender_identities s on s.id = cs.sender_id
     left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
-    where cs.campaign_id = ${campaignId})`;
+    where cs.campaign_id = ${campaignId} and s.channel = 'email')`;
 
 /** The campaign's sender identities with what is left of each one's daily cap today (UTC). */
 export async function sendersWithCapacity(db: Executor, campaignId: number): Promise<Sender[]> {
@@ -67,11 +67,11 @@ export async function sendersWithCapacity(db: Executor, campaignId: number): Pro
  * Picks a sender for each email in turn, rotating across identities that still
  * have daily capacity. Returns null for an email no identity can take today.
  */
-export function assignSenders(count: number, senders: Sender[], offset: number): Array<Sender | null> {
+export function assignSenders<S extends { remaining: number }>(count: number, senders: S[], offset: number): Array<S | null> {
   const remaining = senders.map((s) => ({ ...s }));
-  const out: Array<Sender | null> = [];
+  const out: Array<S | null> = [];
   for (let i = 0; i < count; i++) {
-    let chosen: Sender | null = null;
+    let chosen: S | null = null;
     for (let k = 0; k < remaining.length; k++) {
       const s = remaining[(offset + i + k) % remaining.length]!;
       if (s.remaining > 0) {

@@ -4,7 +4,8 @@ import { campaigns } from "../../db/schema";
 import { transitionCampaign } from "../campaigns/lifecycle";
 import type { Services } from "../services";
 import { composeSms } from "../sms/compose";
-import { composeEmail, type BatchRow, type TemplateRow } from "./compose";
+import { smsSendersNow } from "../sms/senders";
+import { assignSenders, composeEmail, type BatchRow, type TemplateRow } from "./compose";
 import type { OutgoingEmail } from "./transport";
 
 class Rollback extends Error {}
@@ -15,8 +16,8 @@ class Rollback extends Error {}
  */
 export async function dryRun(services: Services, campaignId: number, limit?: number): Promise<{
   due: number; rendered: number; samples: OutgoingEmail[]; wouldStart: boolean;
-  /** SMS steps: texts that would go out, and those skipped (no phone, or the number opted out). */
-  sms: { texts: number; noPhone: number; optedOut: number; samples: OutgoingEmail[] };
+  /** SMS steps: texts that would go out, those skipped (no phone, or the number opted out), and those every SMS sender's daily cap sends to tomorrow. */
+  sms: { texts: number; noPhone: number; optedOut: number; overCap: number; samples: OutgoingEmail[] };
 }> {
   let outcome: Awaited<ReturnType<typeof dryRun>> | null = null;
   await (services.db as Database).transaction(async (tx) => {
@@ -37,15 +38,22 @@ export async function dryRun(services: Services, campaignId: number, limit?: num
       order by e.scheduled_for, e.id
       ${limit ? sql`limit ${limit}` : sql``}`);
     const samples: OutgoingEmail[] = [];
-    const sms = { texts: 0, noPhone: 0, optedOut: 0, samples: [] as OutgoingEmail[] };
+    const sms = { texts: 0, noPhone: 0, optedOut: 0, overCap: 0, samples: [] as OutgoingEmail[] };
+    // The SMS senders the texts would rotate over, with today's capacity (decision 045).
+    const smsRows = rows.filter((r) => r.channel === "sms" && r.phone && !r.phone_suppressed);
+    const pool = smsRows.length ? await smsSendersNow(tx, campaignId, services.config) : [];
+    const assigned = pool.length ? assignSenders(smsRows.length, pool, smsRows[0]!.id) : [];
+    // undefined: no SMS sender at all (the Outbox's "Herald"); null: every sender is at its cap today.
+    const smsFrom = new Map(smsRows.map((r, i) => [r.id, pool.length ? assigned[i] ?? null : undefined]));
     for (const row of rows) {
       const template: TemplateRow = { id: row.template_id, subject: row.template_subject, html: row.template_html, text: row.template_text };
       if (row.channel === "sms") {
         if (!row.phone) sms.noPhone++;
         else if (row.phone_suppressed) sms.optedOut++;
+        else if (smsFrom.get(row.id) === null) sms.overCap++;
         else {
           sms.texts++;
-          if (sms.samples.length < 3) sms.samples.push(composeSms(row, template, { id: campaignId, runId: current!.currentRunId!, fromName: current!.fromName, fromEmail: current!.fromEmail, replyTo: current!.replyTo }, services.config));
+          if (sms.samples.length < 3) sms.samples.push(composeSms(row, template, { id: campaignId, runId: current!.currentRunId!, fromName: current!.fromName, fromEmail: current!.fromEmail, replyTo: current!.replyTo }, services.config, smsFrom.get(row.id)?.from ?? null));
         }
         continue;
       }

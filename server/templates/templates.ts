@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client";
-import { leads, senderIdentities, templates } from "../../db/schema";
+import { leads, templates } from "../../db/schema";
 import { oneLine } from "../campaigns/schema";
 import { Conflict, NotFound } from "../errors";
 import { mergeDataFor, renderTemplate, tagsIn } from "./render";
@@ -59,19 +59,3 @@ export async function previewTemplate(db: Executor, input: z.input<typeof previe
   const data = lead ? mergeDataFor(lead) : { email: "someone@example.com" };
   return { lead: lead ? { id: lead.id, email: lead.email } : null, tags: tagsIn({ subject: parts.subject, html: parts.html, text: parts.text ?? "" }), ...renderTemplate({ subject: parts.subject, html: parts.html, text: parts.text ?? "" }, data) };
 }
-
-export const senderInput = z.object({
-  fromEmail: z.email("Enter the sending address"),
-  fromName: oneLine(z.string().trim().max(200), "The from name").default(""),
-  dailyCap: z.number().int().min(1).max(1_000_000).default(1000),
-});
-
-export async function createSender(db: Executor, input: z.input<typeof senderInput>) {
-  const s = senderInput.parse(input);
-  const [clash] = await db.select({ id: senderIdentities.id }).from(senderIdentities).where(sql`lower(${senderIdentities.fromEmail}) = lower(${s.fromEmail})`);
-  if (clash) throw new Conflict(`${s.fromEmail} is already a sender identity.`);
-  const [row] = await db.insert(senderIdentities).values(s).returning();
-  return row!;
-}
-
-export const listSenders = (db: Executor) => db.select().from(senderIdentities).orderBy(asc(senderIdentities.fromEmail));

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { hmacSha256 } from "../lib/hmac";
 import { signToken } from "./tokens";
 
 /**
@@ -9,7 +10,7 @@ import { signToken } from "./tokens";
  * and a hidden decoy link no person can see or reach: only a machine walking
  * the message follows it (machine.ts). A decoy token's URL starts with "!".
  */
-const mac = (secret: string, payload: string) => createHmac("sha256", secret).update(`click:${payload}`).digest("base64url").slice(0, 22);
+const mac = (secret: string, payload: string) => hmacSha256(secret, `click:${payload}`).toString("base64url").slice(0, 22);
 
 export function signClick(secret: string, campaignId: number, scheduledEmailId: number, url: string, options: { decoy?: boolean } = {}): string {
   const payload = Buffer.from(`${campaignId}.${scheduledEmailId}.${options.decoy ? "!" : ""}${url}`).toString("base64url");

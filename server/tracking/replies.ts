@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { hmacSha256 } from "../lib/hmac";
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
 import { bumpCounters } from "../counters/bump";
@@ -6,7 +6,7 @@ import { NotFound } from "../errors";
 
 /** A short signed tag for plus-addressed reply-to addresses: replies+r<campaign>-<email>-<mac>@domain. */
 export function replyTag(secret: string, campaignId: number, scheduledEmailId: number): string {
-  const mac = createHmac("sha256", secret).update(`reply:${campaignId}.${scheduledEmailId}`).digest("base64url").replace(/[-_]/g, "").slice(0, 12);
+  const mac = hmacSha256(secret, `reply:${campaignId}.${scheduledEmailId}`).toString("base64url").replace(/[-_]/g, "").slice(0, 12);
   return `r${campaignId}-${scheduledEmailId}-${mac}`;
 }
 

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { hmacSha256 } from "../lib/hmac";
 
 /**
  * Signed references to one scheduled email, for links in messages: open
@@ -15,7 +16,7 @@ export interface TokenClaims {
   extra?: number;
 }
 
-const mac = (secret: string, payload: string) => createHmac("sha256", secret).update(payload).digest("base64url").slice(0, 22);
+const mac = (secret: string, payload: string) => hmacSha256(secret, payload).toString("base64url").slice(0, 22);
 
 export function signToken(secret: string, claims: TokenClaims): string {
   const parts = [claims.purpose, claims.campaignId, claims.scheduledEmailId, ...(claims.extra !== undefined ? [claims.extra] : [])];

@@ -114,6 +114,62 @@ describe("an SMS step in the browser", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it("adds an SMS sender on the Senders page (a bad number refused with its reason), picks it for a campaign, and sees its texts go from it up to its daily cap, the rest waiting for tomorrow", async () => {
+    const number = "+14155550142";
+    fake.state.numbers.add(number); // a number of the Twilio account
+    await page.goto(`${server.base}/senders`);
+    const add = page.getByRole("form", { name: "Add an SMS sender" });
+    const field = add.getByLabel("Twilio number or Messaging Service SID");
+    await field.fill("+1 555 0000");
+    await add.getByRole("button", { name: "Add SMS sender" }).click();
+    await expect.poll(() => page.getByRole("alert").innerText()).toContain('The sender number "+1 555 0000" is not a valid phone number for +1');
+    expect(await field.inputValue()).toBe("+1 555 0000"); // what was typed stays, to correct it
+    // The refusal is an HTTP 400, which Chromium logs as a console error: that one line is expected, nothing else.
+    const refusal = consoleErrors.findIndex((e) => /\/senders: Failed to load resource: .* 400 \(Bad Request\)/.test(e));
+    expect(refusal).toBeGreaterThanOrEqual(0);
+    consoleErrors.splice(refusal, 1);
+    await field.fill("+1 415 555 0142");
+    await add.getByRole("button", { name: "Add SMS sender" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain(`Added the SMS sender ${number}`);
+    const cap = page.getByRole("spinbutton", { name: `Daily cap of ${number}` });
+    await cap.fill("1");
+    await page.getByRole("form", { name: `Daily cap of ${number}` }).getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toContain(`${number} may now send 1 a day`);
+
+    await page.goto(`${server.base}/campaigns/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Texts from our own number");
+    await page.getByLabel("From address").fill("team@herald.test");
+    await page.getByLabel("Channel").selectOption("sms");
+    await page.getByLabel(/Text message/).fill("Hi {{first_name|there}}, this is our number.");
+    await page.getByLabel("SMS E2E").check();
+    // The SMS senders appear once a step is a text message.
+    await page.getByRole("group", { name: /SMS senders/ }).getByLabel(number).check();
+    await screenshot(page, "i18-campaign-sms-sender");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await page.waitForURL(/\/campaigns\/\d+$/);
+    expect(await page.getByTestId("sms-from").innerText()).toContain(number);
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start now" }).click();
+    // One text (the cap), from the chosen number; the others wait for tomorrow, and the run page says why.
+    await expect.poll(() => kpi("Texts sent").innerText(), { timeout: 30_000 }).toBe("1");
+    expect(fake.state.messages.filter((m) => m.body.includes("this is our number")).map((m) => m.from)).toEqual([number]);
+    await page.getByRole("link", { name: "Run 1" }).first().click();
+    await expect.poll(() => page.getByTestId("why-waiting").first().innerText(), { timeout: 15_000 }).toContain("every SMS sender of the campaign reached its daily cap; it goes tomorrow (UTC)");
+    expect(await page.getByTestId("sent-from").allInnerTexts()).toContain(`step 1 (SMS): ${number}`);
+
+    await page.goto(`${server.base}/senders`);
+    const row = page.getByRole("table", { name: "SMS senders" }).getByRole("row", { name: new RegExp(number.replace("+", "\\+")) });
+    expect(await row.getByTestId("usage").textContent()).toBe("1 of 1 today · at cap");
+    await screenshot(page, "i18-senders");
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const phone = await context.newPage();
+    await context.addCookies(await page.context().cookies());
+    await phone.goto(`${server.base}/senders`);
+    expect(await overflow(phone)).toBeLessThanOrEqual(0);
+    await context.close();
+    expect(consoleErrors).toEqual([]);
+  });
+
   it("at 390 px the SMS form and the counters fit the screen", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const phone = await context.newPage();

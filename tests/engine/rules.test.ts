@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { verifyCounters } from "../../server/counters/verify";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
-import { createSender } from "../../server/templates/templates";
+import { createSender } from "../../server/senders/identities";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { sendRun } from "../../server/sending/send-run";
 import { useTestDatabase } from "../helpers/db";
