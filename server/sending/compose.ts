@@ -88,20 +88,23 @@ const ids = (values: number[]) => sql`(select x::bigint from jsonb_array_element
 export async function lockedEmailSenders(tx: Executor, identityIds: number[]): Promise<Sender[]> {
   const [, left] = await Promise.all([
     prepared(tx, sql`select s.id from sender_identities s where s.id in ${ids(identityIds)} and s.channel = 'email' order by s.id for no key update of s`),
-    // "status = 'sending'" as the partial indexes on in-flight emails say it: the count reads those few rows only.
-    prepared<{ id: number; from_email: string; from_name: string; remaining: number }>(tx, sql`
+    prepared<{ id: number; from_email: string; from_name: string; remaining: number }>(tx, emailCapacity(identityIds)),
+  ]);
+  return left.map((r) => ({ id: Number(r.id), fromEmail: r.from_email, fromName: r.from_name, remaining: Number(r.remaining) }));
+}
+
+/** What each of these email identities may still send today (UTC): its cap, less today's usage, less its emails in flight. Read under lockedEmailSenders' lock. */
+export const emailCapacity = (identityIds: number[]) => sql`
       select s.id, s.from_email, s.from_name, greatest(0, s.daily_cap - coalesce(u.sent, 0) - coalesce(f.n, 0))::int as remaining
       from sender_identities s
       left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
       left join (
+        -- "status = 'sending'" as the partial indexes on in-flight emails say it: the count reads those few rows only.
         select e.sender_id, count(*)::int as n from scheduled_emails e
         where e.status = 'sending' and e.sender_id in ${ids(identityIds)} group by e.sender_id
       ) f on f.sender_id = s.id
       where s.id in ${ids(identityIds)} and s.channel = 'email'
-      order by s.id`),
-  ]);
-  return left.map((r) => ({ id: Number(r.id), fromEmail: r.from_email, fromName: r.from_name, remaining: Number(r.remaining) }));
-}
+      order by s.id`;
 
 /**
  * Picks a sender for each email in turn, rotating across identities that still

@@ -56,7 +56,11 @@ beforeEach(async () => {
   await db().execute(sql`delete from rate_limits`);
 });
 
-const identity = (dailyCap: number) => createSender(db(), { fromEmail: `cap-${unique()}@herald.test`, fromName: "Capped", dailyCap });
+async function identity(dailyCap: number) {
+  const fromEmail = `cap-${unique()}@herald.test`;
+  const { id } = await createSender(db(), { fromEmail, fromName: "Capped", dailyCap });
+  return { id, fromEmail };
+}
 
 async function started(recipients: number, senderIds: number[]) {
   const c = await campaignFactory(t.services, { recipients, settings: { senderIds } });
