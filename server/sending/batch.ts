@@ -3,7 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { prepared, type Executor, type Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { assignSenders, composeEmail, sendersNow, sendersWithCapacity, type BatchRow, type CampaignForSending, type Sender, type TemplateRow } from "./compose";
+import { assignSenders, composeEmail, emailIdentities, emailIdentitiesOf, fromAddress, lockedEmailSenders, type BatchRow, type CampaignForSending, type Identity, type TemplateRow } from "./compose";
 import { composeSms } from "../sms/compose";
 import { smsSendersNow, type SmsSender } from "../sms/senders";
 import { LEASE_SECONDS } from "./lanes";
@@ -64,8 +64,8 @@ const rowColumns = sql`e.id, e.recipient_id, e.step_number, e.template_id, e.att
   case when st.channel = 'sms' then exists (select 1 from phone_suppressions ps where ps.phone = l.phone)
        else exists (select 1 from suppressions s where lower(s.email) = lower(r.email)) end as suppressed`;
 
-/** `senders`: the campaign's identities with today's capacity, read by the claim itself (one round trip less a batch). */
-export type ClaimRow = BatchRow & { key: string; suppressed: boolean; senders?: Sender[] };
+/** `senders`: the campaign's email identities, listed by the claim itself (a campaign without any needs no statement more). */
+export type ClaimRow = BatchRow & { key: string; suppressed: boolean; senders?: Identity[] };
 
 /**
  * Claims up to `size` due emails and fixes them as one batch, in one
@@ -123,7 +123,7 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
       : sql`
       select due.campaign_id, due.id, due.recipient_id, due.step_number, due.template_id, due.attempts + 1 as attempts, batch.key from due, batch`}
     )
-    select e.key, ${rowColumns}, ${sendersNow(campaign.id)} as senders
+    select e.key, ${rowColumns}, ${emailIdentities(campaign.id)} as senders
     from claimed e
     join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
     join leads l on l.id = r.lead_id
@@ -143,11 +143,14 @@ export interface Decided {
 }
 
 /**
- * Skips suppressed and replied recipients, assigns sender identities (rotating
- * by email id, so the choice never depends on which lane or worker claimed
- * it), sends back what every identity's daily cap leaves over until tomorrow
- * (UTC), and renders the rest from the run's templates (`templates` caches
- * them for a lane: a run's copies never change).
+ * Skips suppressed and replied recipients, renders every other email from the
+ * run's templates (`templates` caches them for a lane: a run's copies never
+ * change), then, for a campaign with email sender identities, locks them and
+ * assigns one to each email (rotating by email id, so the choice never
+ * depends on which lane or worker claimed it) within what each one's daily
+ * cap leaves today (UTC); what none can take waits for tomorrow, saying why.
+ * The identities are locked after rendering, so a lane holds them from that
+ * round trip to its commit, not while Node renders (docs/decisions/039).
  */
 export async function decideBatch(tx: Executor, services: Services, campaign: CampaignForSending, rows: ClaimRow[], templates?: Map<number, TemplateRow>, leased = true): Promise<Decided> {
   const skipped: Outcome[] = [];
@@ -161,28 +164,33 @@ export async function decideBatch(tx: Executor, services: Services, campaign: Ca
   // Text messages go from the SMS senders (sendersForTexts); email sender identities and their caps are for email alone.
   let texts = sendable.filter((r) => r.channel === "sms");
   if (texts.length) sendable = sendable.filter((r) => r.channel !== "sms");
-  const senders = rows[0]?.senders ?? (await sendersWithCapacity(tx, campaign.id));
-  let assigned = senders.length ? assignSenders(sendable.length, senders, sendable[0]?.id ?? 0) : sendable.map(() => null);
-  if (senders.length && assigned.some((s) => s === null)) {
-    await waitForTomorrow(tx, campaign.id, sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id), leased, CAP_NOTES.email);
-    sendable = sendable.filter((_r, i) => assigned[i] !== null);
-    assigned = assigned.filter((s) => s !== null);
+  const template = await loadMissing(tx, campaign, sendable, templates);
+  let emails = sendable.map((row) => composeEmail(row, template(row.template_id), campaign, null, services.config.publicUrl, services.secret));
+  let senderIds: Array<number | null> = sendable.map(() => null);
+  const identities = sendable.length ? rows[0]?.senders ?? (await emailIdentitiesOf(tx, campaign.id)) : [];
+  // Locked and read only now; deleted meanwhile, they are gone (the campaign's own address sends, as for a campaign without any).
+  const senders = identities.length ? await lockedEmailSenders(tx, identities.map((s) => s.id)) : [];
+  if (senders.length) {
+    const assigned = assignSenders(sendable.length, senders, sendable[0]!.id);
+    if (assigned.some((s) => s === null)) {
+      await waitForTomorrow(tx, campaign.id, sendable.filter((_r, i) => assigned[i] === null).map((r) => r.id), leased, CAP_NOTES.email);
+      sendable = sendable.filter((_r, i) => assigned[i] !== null);
+      emails = emails.filter((_e, i) => assigned[i] !== null);
+    }
+    const chosen = assigned.filter((s) => s !== null);
+    emails = emails.map((email, i) => ({ ...email, from: fromAddress(campaign, chosen[i]!) }));
+    senderIds = chosen.map((s) => s.id);
   }
-  const missing = sendable.map((r) => r.template_id).filter((id) => !templates?.has(id));
-  const loaded = missing.length ? await loadTemplatesForSending(tx, campaign.id, campaign.runId, missing) : new Map<number, TemplateRow>();
-  for (const [id, t] of loaded) templates?.set(id, t);
-  const template = (id: number) => templates?.get(id) ?? loaded.get(id)!;
-  const emails = sendable.map((row, i) => composeEmail(row, template(row.template_id), campaign, assigned[i] ?? null, services.config.publicUrl, services.secret));
   if (texts.length) {
     let smsSenders: Array<SmsSender | null>;
     ({ texts, smsSenders } = await sendersForTexts(tx, services, campaign, texts, leased));
     const smsTemplates = await loadMissing(tx, campaign, texts, templates);
     return {
-      skipped, sendable: [...sendable, ...texts], senderIds: [...assigned.map((s) => s?.id ?? null), ...smsSenders.map((s) => s?.id ?? null)],
+      skipped, sendable: [...sendable, ...texts], senderIds: [...senderIds, ...smsSenders.map((s) => s?.id ?? null)],
       emails: [...emails, ...texts.map((row, i) => composeSms(row, smsTemplates(row.template_id), campaign, services.config, smsSenders[i]?.from ?? null))],
     };
   }
-  return { skipped, sendable, senderIds: assigned.map((s) => s?.id ?? null), emails };
+  return { skipped, sendable, senderIds, emails };
 }
 
 /** Why an email or a text waits for tomorrow although it is due: shown on the run page (server/runs/waiting.ts). */
@@ -226,16 +234,22 @@ async function loadMissing(tx: Executor, campaign: CampaignForSending, rows: Cla
 /** Decides everything about a claimed batch and stores its request body. */
 async function fixBatch(tx: Transaction, services: Services, campaign: CampaignForSending, key: string, rows: ClaimRow[], workerId: string, retaken: boolean): Promise<FixedBatch> {
   const { skipped, sendable, senderIds: ids, emails } = await decideBatch(tx, services, campaign, rows);
-  if (skipped.length) await recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false });
-  if (!sendable.length) return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
+  // Pipelined: a campaign's email identities stay locked from their reading (decideBatch) to this transaction's commit.
+  const writes: Array<Promise<unknown>> = skipped.length ? [recordOutcomes(tx, campaign.id, campaign.runId, workerId, skipped, { hasLaterSteps: false })] : [];
+  if (!sendable.length) {
+    await Promise.all(writes);
+    return { key, payload: "[]", emails: [], handedAt: null, retaken, skipped: skipped.length };
+  }
   const payload = JSON.stringify(emails);
-  await tx.execute(sql`
+  // From here until recorded, each email counts as in flight against its sender's cap (`sending` with its sender_id).
+  writes.push(prepared(tx, sql`
     update scheduled_emails e set sender_id = k.sender_id
     from ${keyed(campaign.id, sendable.map((row, i) => ({ id: row.id, sender_id: ids[i] ?? null })))}
-    where e.campaign_id = k.campaign_id and e.id = k.id`);
-  await tx.execute(sql`
+    where e.campaign_id = k.campaign_id and e.id = k.id`));
+  writes.push(prepared(tx, sql`
     insert into send_batches (campaign_id, idempotency_key, run_id, payload, payload_sha256)
-    values (${campaign.id}, ${key}, ${campaign.runId}, ${payload}, ${sha256(payload)})`);
+    values (${campaign.id}, ${key}, ${campaign.runId}, ${payload}, ${sha256(payload)})`));
+  await Promise.all(writes);
   return { key, payload, emails, handedAt: null, retaken, skipped: skipped.length };
 }
 

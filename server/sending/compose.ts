@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client";
+import { prepared, type Executor } from "../../db/client";
 import { mergeDataFor, renderTemplate } from "../templates/render";
 import { addTracking } from "../tracking/links";
 import { replyToAddress } from "../tracking/replies";
@@ -48,20 +48,63 @@ export type TemplateRow = {
 
 const address = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
 
-/** The campaign's email sender identities with what is left of each one's daily cap today (UTC), as a JSON array (a sub-query of the claim). SMS ones: server/sms/senders.ts. */
-export const sendersNow = (campaignId: number) => sql`(
-    select coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'fromEmail', s.from_email, 'fromName', s.from_name,
-                                                 'remaining', greatest(0, s.daily_cap - coalesce(u.sent, 0))) order by s.id), '[]'::jsonb)
+/** An email sender identity as the claim lists it: who may send, not yet what is left (see lockedEmailSenders). */
+export type Identity = Omit<Sender, "remaining">;
+
+/**
+ * The campaign's email sender identities, as a JSON array (a sub-query of the
+ * claim, so a campaign without any learns it without a statement of its own).
+ * What each may still send is read only once they are locked: lockedEmailSenders.
+ * SMS ones: server/sms/senders.ts.
+ */
+export const emailIdentities = (campaignId: number) => sql`(
+    select coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'fromEmail', s.from_email, 'fromName', s.from_name) order by s.id), '[]'::jsonb)
     from campaign_senders cs
     join sender_identities s on s.id = cs.sender_id
-    left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
     where cs.campaign_id = ${campaignId} and s.channel = 'email')`;
 
-/** The campaign's sender identities with what is left of each one's daily cap today (UTC). */
-export async function sendersWithCapacity(db: Executor, campaignId: number): Promise<Sender[]> {
-  const [row] = await db.execute<{ senders: Sender[] }>(sql`select ${sendersNow(campaignId)} as senders`);
+/** The campaign's email sender identities (for rows claimed without them: a retake fixed late). */
+export async function emailIdentitiesOf(db: Executor, campaignId: number): Promise<Identity[]> {
+  const [row] = await db.execute<{ senders: Identity[] }>(sql`select ${emailIdentities(campaignId)} as senders`);
   return row?.senders ?? [];
 }
+
+const ids = (values: number[]) => sql`(select x::bigint from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb) x)`;
+
+/**
+ * Locks these email identities until the caller's transaction ends and reads
+ * what each may still send today (UTC), so two batches never hand out the
+ * same capacity (docs/decisions/039, as 046 for texts): the rows are locked
+ * `for no key update` in id order (the usage insert's foreign-key check is
+ * not blocked), then, in the next statement, whose snapshot starts once the
+ * lock is granted, each one's cap less today's recorded sends less emails
+ * claimed with it and not recorded yet (`sending`: a Resend batch in flight
+ * or waiting for its retake). An email is in one or the other, never both:
+ * the statement that records it sent moves it out of `sending` and into the
+ * usage. Both statements go out together (one round trip); the read takes
+ * exactly the ids the lock was asked for, so it never reads an identity it
+ * did not lock. Identities deleted meanwhile are simply absent.
+ */
+export async function lockedEmailSenders(tx: Executor, identityIds: number[]): Promise<Sender[]> {
+  const [, left] = await Promise.all([
+    prepared(tx, sql`select s.id from sender_identities s where s.id in ${ids(identityIds)} and s.channel = 'email' order by s.id for no key update of s`),
+    prepared<{ id: number; from_email: string; from_name: string; remaining: number }>(tx, emailCapacity(identityIds)),
+  ]);
+  return left.map((r) => ({ id: Number(r.id), fromEmail: r.from_email, fromName: r.from_name, remaining: Number(r.remaining) }));
+}
+
+/** What each of these email identities may still send today (UTC): its cap, less today's usage, less its emails in flight. Read under lockedEmailSenders' lock. */
+export const emailCapacity = (identityIds: number[]) => sql`
+      select s.id, s.from_email, s.from_name, greatest(0, s.daily_cap - coalesce(u.sent, 0) - coalesce(f.n, 0))::int as remaining
+      from sender_identities s
+      left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
+      left join (
+        -- "status = 'sending'" as the partial indexes on in-flight emails say it: the count reads those few rows only.
+        select e.sender_id, count(*)::int as n from scheduled_emails e
+        where e.status = 'sending' and e.sender_id in ${ids(identityIds)} group by e.sender_id
+      ) f on f.sender_id = s.id
+      where s.id in ${ids(identityIds)} and s.channel = 'email'
+      order by s.id`;
 
 /**
  * Picks a sender for each email in turn, rotating across identities that still
@@ -85,6 +128,10 @@ export function assignSenders<S extends { remaining: number }>(count: number, se
   return out;
 }
 
+/** An email's From: an identity gives the address; the name typed on the form wins over the identity's (campaigns.ts fromAddresses). */
+export const fromAddress = (campaign: CampaignForSending, sender: Pick<Sender, "fromEmail" | "fromName"> | null) =>
+  sender ? address(campaign.fromName || sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail);
+
 /** A rendered message with its List-Unsubscribe headers (RFC 8058) and tags that map provider events back. */
 export function composeEmail(row: BatchRow, template: TemplateRow, campaign: CampaignForSending, sender: Sender | null, publicUrl: string, secret: string): OutgoingEmail {
   const rendered = renderTemplate(template, mergeDataFor({ email: row.email, firstName: row.first_name, lastName: row.last_name, company: row.company, attributes: row.attributes }));
@@ -92,8 +139,7 @@ export function composeEmail(row: BatchRow, template: TemplateRow, campaign: Cam
   return {
     campaignId: campaign.id,
     scheduledEmailId: row.id,
-    // An identity gives the address; the name typed on the form wins over the identity's (campaigns.ts fromAddresses).
-    from: sender ? address(campaign.fromName || sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail),
+    from: fromAddress(campaign, sender),
     to: row.email,
     replyTo: campaign.replyTo ? replyToAddress(secret, campaign.replyTo, campaign.id, row.id) : null,
     subject: rendered.subject,

@@ -6,6 +6,7 @@ import { createCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { createLogger } from "../../server/lib/log";
 import { claimRows } from "../../server/sending/batch";
+import { emailCapacity, lockedEmailSenders } from "../../server/sending/compose";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { recordingStatements, type Outcome } from "../../server/sending/record";
 import { sendRun } from "../../server/sending/send-run";
@@ -168,6 +169,30 @@ async function startCampaign(recipients: number, name: string) {
 describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) in one run", () => {
   it("reads the due index in claim order and stops at the batch while the tables have never been analyzed", async () => {
     for (const { plan } of await explainClaim()) expectIndexDrivenClaim(plan);
+  });
+
+  it("reads what a sender identity has left from its emails in flight alone, never the run: never analyzed, fresh statistics, or a generic plan", async () => {
+    const [inserted] = await raw<Array<{ id: string }>>`insert into sender_identities (from_email, from_name, daily_cap) values ('plan@herald.test', 'Plan', 1000) returning id`;
+    const sender = { id: Number(inserted!.id) };
+    // A batch of the big run in flight from this identity (rolled back with the EXPLAIN).
+    const inFlight = `update scheduled_emails set status = 'sending', sender_id = ${sender.id}, locked_until = now()
+      where campaign_id = ${big.campaignId} and id in (select id from scheduled_emails where campaign_id = ${big.campaignId} and status = 'pending' order by id limit 100)`;
+    for (const setup of [[inFlight], [inFlight, "analyze scheduled_emails"], [inFlight, "set local plan_cache_mode = force_generic_plan"]]) {
+      await services.db.transaction(async (tx) => {
+        for (const s of setup) await tx.execute(sql.raw(s));
+        expect(await lockedEmailSenders(tx, [sender.id]), setup.join("; ")).toMatchObject([{ id: sender.id, remaining: 900 }]);
+        const [row] = await tx.execute<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(sql`explain (analyze, format json) ${emailCapacity([sender.id])}`);
+        const scans: string[] = [];
+        walk(row!["QUERY PLAN"][0]!.Plan, (node) => {
+          if (node["Relation Name"] !== "scheduled_emails") return;
+          scans.push(`${node["Node Type"]} ${node["Index Name"]} ${rowsRead(node)}`);
+          expect(node["Node Type"], `${setup.join("; ")}: a ${node["Node Type"]} on scheduled_emails`).not.toMatch(/Seq Scan/);
+          expect(rowsRead(node), `${setup.join("; ")}: ${node["Node Type"]} (${node["Index Name"]}) read ${rowsRead(node)} rows`).toBeLessThanOrEqual(1_000);
+        });
+        expect(scans, "the in-flight count reads scheduled_emails").not.toEqual([]);
+        throw new Rollback();
+      }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+    }
   });
 
   it("records a batch by its keys while the tables have never been analyzed, leased (Resend) or in the outbox's one transaction", async () => {
