@@ -35,10 +35,10 @@ interface DriverInternals {
  * Runs a statement as a named prepared statement of its connection. Drizzle's
  * `execute` asks the driver for an unnamed statement, which the driver first
  * sends alone to learn its parameter types: two round trips and a parse a
- * call. Prepared, a connection parses it once, sends each later call in one
- * round trip (so calls can be pipelined: each is sent when made, in the
- * order made), and PostgreSQL may settle on a
- * generic plan instead of planning the statement every time.
+ * call. Prepared, a connection parses it once and sends each later call in
+ * one round trip, and PostgreSQL may settle on a generic plan instead of
+ * planning the statement every time. Each call is sent when made, in the
+ * order made, so calls that need not wait for each other can be pipelined.
  *
  * Only for the send path's per-batch statements, whose text never varies (the
  * driver keeps every prepared statement for the connection's life), and whose
