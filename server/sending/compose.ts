@@ -69,7 +69,8 @@ export async function emailIdentitiesOf(db: Executor, campaignId: number): Promi
   return row?.senders ?? [];
 }
 
-const ids = (values: number[]) => sql`(select x::bigint from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb) x)`;
+/** A list of ids as a sub-query, one parameter whatever its length (the statement's text never varies). */
+export const ids = (values: number[]) => sql`(select x::bigint from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb) x)`;
 
 /**
  * Locks these email identities until the caller's transaction ends and reads
@@ -88,14 +89,17 @@ const ids = (values: number[]) => sql`(select x::bigint from jsonb_array_element
 export async function lockedEmailSenders(tx: Executor, identityIds: number[]): Promise<Sender[]> {
   const [, left] = await Promise.all([
     prepared(tx, sql`select s.id from sender_identities s where s.id in ${ids(identityIds)} and s.channel = 'email' order by s.id for no key update of s`),
-    prepared<{ id: number; from_email: string; from_name: string; remaining: number }>(tx, emailCapacity(identityIds)),
+    prepared<{ id: number; from_email: string; from_name: string; remaining: number }>(tx, senderCapacity(identityIds, "email")),
   ]);
   return left.map((r) => ({ id: Number(r.id), fromEmail: r.from_email, fromName: r.from_name, remaining: Number(r.remaining) }));
 }
 
-/** What each of these email identities may still send today (UTC): its cap, less today's usage, less its emails in flight. Read under lockedEmailSenders' lock. */
-export const emailCapacity = (identityIds: number[]) => sql`
-      select s.id, s.from_email, s.from_name, greatest(0, s.daily_cap - coalesce(u.sent, 0) - coalesce(f.n, 0))::int as remaining
+/**
+ * What each of these sender identities of one channel may still send today (UTC): its cap, less today's usage,
+ * less its messages in flight. Read under the lock of lockedEmailSenders or smsSendersNow.
+ */
+export const senderCapacity = (identityIds: number[], channel: "email" | "sms") => sql`
+      select s.id, s.from_email, s.from_name, s.sms_sender, greatest(0, s.daily_cap - coalesce(u.sent, 0) - coalesce(f.n, 0))::int as remaining
       from sender_identities s
       left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
       left join (
@@ -103,7 +107,7 @@ export const emailCapacity = (identityIds: number[]) => sql`
         select e.sender_id, count(*)::int as n from scheduled_emails e
         where e.status = 'sending' and e.sender_id in ${ids(identityIds)} group by e.sender_id
       ) f on f.sender_id = s.id
-      where s.id in ${ids(identityIds)} and s.channel = 'email'
+      where s.id in ${ids(identityIds)} and s.channel = ${sql.raw(`'${channel}'`)}
       order by s.id`;
 
 /**

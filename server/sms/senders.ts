@@ -2,12 +2,12 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import type { Config } from "../config";
 import { configuredSmsSenders } from "../senders/identities";
+import { senderCapacity } from "../sending/compose";
 
 /** A text's sender: an SMS identity (`id`) or, before the configured ones are seeded, a configured number without a cap (`id` null). */
 export type SmsSender = { id: number | null; from: string; remaining: number };
 
 const texts = (values: string[]) => sql`(select x from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb) x)`;
-const bigints = (values: number[]) => sql`(select x::bigint from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb) x)`;
 
 /**
  * The SMS senders a campaign's texts rotate over, with what each may still
@@ -37,17 +37,6 @@ export async function smsSendersNow(tx: Executor, campaignId: number, config: Co
   const stored = new Set(pool.map((p) => p.sms_sender));
   const unseeded = pool.some((p) => p.chosen) ? [] : configured.filter((s) => !stored.has(s)).map((from) => ({ id: null, from, remaining: Infinity }));
   if (!ids.length) return unseeded;
-  // "status = 'sending'" as the partial indexes on in-flight emails say it: the count reads those few rows only.
-  const left = await tx.execute<{ id: number; remaining: number }>(sql`
-    select s.id, greatest(0, s.daily_cap - coalesce(u.sent, 0) - coalesce(f.n, 0))::int as remaining
-    from sender_identities s
-    left join sender_daily_usage u on u.sender_id = s.id and u.day = (now() at time zone 'UTC')::date
-    left join (
-      select e.sender_id, count(*)::int as n from scheduled_emails e
-      where e.status = 'sending' and e.sender_id in ${bigints(ids)} group by e.sender_id
-    ) f on f.sender_id = s.id
-    where s.id in ${bigints(ids)}
-    order by s.id`);
-  const fromOf = new Map(pool.map((p) => [Number(p.id), p.sms_sender]));
-  return [...left.map((r) => ({ id: Number(r.id), from: fromOf.get(Number(r.id))!, remaining: Number(r.remaining) })), ...unseeded];
+  const left = await tx.execute<{ id: number; sms_sender: string; remaining: number }>(senderCapacity(ids, "sms"));
+  return [...left.map((r) => ({ id: Number(r.id), from: r.sms_sender, remaining: Number(r.remaining) })), ...unseeded];
 }

@@ -6,7 +6,7 @@ import { createCampaign } from "../../server/campaigns/campaigns";
 import { transitionCampaign } from "../../server/campaigns/lifecycle";
 import { createLogger } from "../../server/lib/log";
 import { claimRows } from "../../server/sending/batch";
-import { emailCapacity, lockedEmailSenders } from "../../server/sending/compose";
+import { lockedEmailSenders, senderCapacity } from "../../server/sending/compose";
 import { outboxTransport } from "../../server/sending/outbox-transport";
 import { recordingStatements, type Outcome } from "../../server/sending/record";
 import { sendRun } from "../../server/sending/send-run";
@@ -181,7 +181,7 @@ describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) 
       await services.db.transaction(async (tx) => {
         for (const s of setup) await tx.execute(sql.raw(s));
         expect(await lockedEmailSenders(tx, [sender.id]), setup.join("; ")).toMatchObject([{ id: sender.id, remaining: 900 }]);
-        const [row] = await tx.execute<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(sql`explain (analyze, format json) ${emailCapacity([sender.id])}`);
+        const [row] = await tx.execute<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(sql`explain (analyze, format json) ${senderCapacity([sender.id], "email")}`);
         const scans: string[] = [];
         walk(row!["QUERY PLAN"][0]!.Plan, (node) => {
           if (node["Relation Name"] !== "scheduled_emails") return;
