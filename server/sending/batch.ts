@@ -73,12 +73,53 @@ export type ClaimRow = BatchRow & { key: string; suppressed: boolean; senders?: 
  * assigned, every email is rendered, and the request body is stored with the
  * rows' key. Call it only once the rate-limit slots are held.
  */
-export async function claimBatch(services: Services, campaign: CampaignForSending, size: number, workerId: string): Promise<FixedBatch | "stopped" | null> {
+export async function claimBatch(services: Services, campaign: CampaignForSending, size: number, workerId: string, cursor?: ClaimCursor): Promise<FixedBatch | "stopped" | null> {
   return services.db.transaction(async (tx) => {
-    const rows = await claimRows(tx, campaign, size, workerId);
+    const rows = await claimRows(tx, campaign, size, workerId, true, cursor);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     return fixBatch(tx, services, campaign, rows[0]!.key, rows, workerId, false);
   });
+}
+
+/**
+ * Where a lane's claims have reached in claim order (scheduled_for, id).
+ * Every email a run has sent leaves a dead entry at the front of the due
+ * index until VACUUM; a claim that always starts from the front walks all of
+ * them, so at 500,000 sent it read 3,000 index pages for a batch of 100. The
+ * lane's next claim starts after the last email it claimed instead. An email
+ * can come back behind the cursor (a batch rolled back, rows released, a step
+ * waiting on its previous one), so the claim starts from the front again when
+ * the cursor finds nothing and at least every REWIND_MS: a lane never ends
+ * while something is due, and nothing waits long (docs/decisions/050).
+ */
+export class ClaimCursor {
+  static readonly REWIND_MS = 60_000;
+  at = "-infinity";
+  id = 0;
+  private rewound = performance.now();
+
+  /** The point to claim after: the front once REWIND_MS have passed since the claim last started there. */
+  from() {
+    if (performance.now() - this.rewound >= ClaimCursor.REWIND_MS) this.rewind();
+    return { at: this.at, id: this.id };
+  }
+
+  rewind() {
+    this.at = "-infinity";
+    this.id = 0;
+    this.rewound = performance.now();
+  }
+
+  get atFront() {
+    return this.at === "-infinity";
+  }
+
+  /** After a claim: the last email it took in claim order. */
+  advance(rows: Array<{ cursor_at: string; cursor_id: number | string }>) {
+    if (!rows[0]) return;
+    this.at = rows[0].cursor_at;
+    this.id = Number(rows[0].cursor_id);
+  }
 }
 
 /**
@@ -89,16 +130,31 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
  * `sending`, leased to this worker. Otherwise (the caller records them in this
  * same transaction) they stay `pending`, held by their row locks alone: each
  * email's row is then written once, not twice (decision 022).
+ * `cursor`: the lane's place in claim order (ClaimCursor); without one the claim starts at the front.
  */
-export async function claimRows(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased = true): Promise<ClaimRow[] | "stopped"> {
+export async function claimRows(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased = true, cursor = new ClaimCursor()): Promise<ClaimRow[] | "stopped"> {
   // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
   // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
-  // Keep this selection's shape: the due index is built for it.
-  const [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), prepared<ClaimRow>(tx, sql`
+  let [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), claim(tx, campaign, size, workerId, leased, cursor.from())]);
+  if (!rows.length && !cursor.atFront) {
+    // Nothing after the cursor: whatever is still due lies behind it.
+    cursor.rewind();
+    rows = await claim(tx, campaign, size, workerId, leased, cursor.from());
+  }
+  cursor.advance(rows);
+  if (rows.length) return rows;
+  const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
+  return run?.status === "SENDING" ? [] : "stopped";
+}
+
+/** The claim itself: one statement. Keep the due selection's shape: the due index is built for it. */
+function claim(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased: boolean, after: { at: string; id: number }) {
+  return prepared<ClaimRow & { cursor_at: string; cursor_id: string }>(tx, sql`
     with due as (
-      select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts from scheduled_emails e
+      select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, e.scheduled_for from scheduled_emails e
       where e.campaign_id = ${campaign.id} and e.run_id = ${campaign.runId} and e.status = 'pending' and e.scheduled_for <= now()
+        and (e.scheduled_for, e.id) > (${after.at}::text::timestamptz, ${after.id}::bigint)
         and exists (select 1 from campaign_runs cr where cr.campaign_id = ${campaign.id} and cr.id = ${campaign.runId} and cr.status = 'SENDING')
         -- A step waits until the recipient's previous step is done (and that one waited for its own).
         -- An exact-key lookup per row; "offset 0" keeps the planner from hashing the whole table instead (decision 013).
@@ -112,6 +168,9 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
     ), batch as (
       -- Unique per claim: a key is never reused for another payload.
       select 'herald-' || encode(sha256(convert_to(string_agg(id::text, ',' order by id) || '@' || clock_timestamp()::text, 'UTF8')), 'hex') as key from due having count(*) > 0
+    ), last as (
+      -- Where the next claim of this lane starts (ClaimCursor).
+      select scheduled_for::text as cursor_at, id as cursor_id from due order by scheduled_for desc, id desc limit 1
     ), claimed as (${leased
       ? sql`
       update scheduled_emails e
@@ -123,15 +182,13 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
       : sql`
       select due.campaign_id, due.id, due.recipient_id, due.step_number, due.template_id, due.attempts + 1 as attempts, batch.key from due, batch`}
     )
-    select e.key, ${rowColumns}, ${emailIdentities(campaign.id)} as senders
+    select e.key, ${rowColumns}, ${emailIdentities(campaign.id)} as senders, last.cursor_at, last.cursor_id
     from claimed e
+    cross join last
     join run_recipients r on r.campaign_id = e.campaign_id and r.id = e.recipient_id
     join leads l on l.id = r.lead_id
     join sequence_steps st on st.campaign_id = e.campaign_id and st.step_number = e.step_number
-    order by e.id`)]);
-  if (rows.length) return rows;
-  const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
-  return run?.status === "SENDING" ? [] : "stopped";
+    order by e.id`);
 }
 
 /** What is decided about claimed rows: who is skipped and why, and every other email rendered with its sender. */

@@ -3,7 +3,7 @@ import { pipelinedTransaction, type Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
 import { exclusiveWaiting, lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { claimBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
+import { ClaimCursor, claimBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
 import type { CampaignForSending, TemplateRow } from "./compose";
 import { circuitGate, recordProviderFailure, recordProviderSuccess } from "./health";
 import { startHeartbeat } from "./lanes";
@@ -83,6 +83,8 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   const templates = new Map<number, TemplateRow>();
   // Throttle units this lane has reserved and not yet used.
   let banked = 0;
+  // Where this lane's claims have reached in the run, so a claim does not walk the emails already sent.
+  const cursor = new ClaimCursor();
   for (let iteration = 0; ; iteration++) {
     if ((options.deadline && Date.now() > options.deadline) || options.signal?.aborted) return { ...result, outcome: "deadline" };
     const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
@@ -122,8 +124,8 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
       }
       banked -= size;
       const claimed = transport.transactional
-        ? await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates)
-        : await claimBatch(services, campaign, size, options.workerId);
+        ? await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates, cursor)
+        : await claimBatch(services, campaign, size, options.workerId, cursor);
       if (claimed === "stopped") return { ...result, outcome: "stopped" };
       if (!claimed) {
         if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
@@ -169,10 +171,10 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
  * and a batch costs one commit (decision 022).
  */
 async function sendInOneTransaction(
-  services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>,
+  services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>, cursor: ClaimCursor,
 ): Promise<"stopped" | null | { sent: number; failed: number; skipped: number }> {
   return pipelinedTransaction(services.db, async (tx, commit) => {
-    const rows = await claimRows(tx, campaign, size, workerId, false);
+    const rows = await claimRows(tx, campaign, size, workerId, false, cursor);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     const { skipped, sendable, senderIds, emails } = await decideBatch(tx, services, campaign, rows, templates, false);
     const writes: Array<Promise<unknown>> = [];

@@ -230,6 +230,39 @@ describe("the claim with 200,000 pending emails (100,000 recipients × 2 steps) 
   });
 });
 
+describe("a lane's claim deep into a run (decision 050)", () => {
+  /** Pages the claim's due-index scan read (its heap rows and the previous-step checks of its filter included), and the rows it read. */
+  async function dueIndexScan(claim: { query: string; params: unknown[] }) {
+    let scan: { pages: number; rows: number } | undefined;
+    await raw.begin(async (tx) => {
+      const [row] = await tx.unsafe(`explain (analyze, buffers, format json) ${claim.query}`, claim.params as never[]);
+      walk((row!["QUERY PLAN"] as Array<{ Plan: PlanNode }>)[0]!.Plan, (node) => {
+        const n = node as PlanNode & { "Shared Hit Blocks": number; "Shared Read Blocks": number };
+        if (n["Index Name"] === "scheduled_emails_due_idx") scan = { pages: n["Shared Hit Blocks"] + n["Shared Read Blocks"], rows: rowsRead(n) };
+      });
+      throw new Rollback();
+    }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+    expect(scan, "the claim reads the due index").toBeDefined();
+    return scan!;
+  }
+
+  it("starts after the lane's last batch, not at the dead index entries of the emails already sent", async () => {
+    queries.length = 0;
+    const lane = await sendRun(services, outboxTransport, big.campaignId, big.runId, { workerId: "deep", limit: 30_000 });
+    expect(lane.sent).toBe(30_000);
+    const laneClaims = queries.filter((q) => /skip locked/i.test(q.query) && /scheduled_emails/.test(q.query));
+    // The lane's last claim, from its cursor; the first claim of a lane (and a rewind) starts at the front.
+    const fromCursor = await dueIndexScan(laneClaims.at(-1)!);
+    const fromFront = await dueIndexScan(laneClaims[0]!);
+    const seen = `from the cursor: ${JSON.stringify(fromCursor)}; from the front: ${JSON.stringify(fromFront)}`;
+    // Each row read costs its heap page and, for a second step, the index lookup of its first one: a few pages a row.
+    expect(fromCursor.rows, seen).toBeLessThanOrEqual(250);
+    expect(fromCursor.pages, seen).toBeLessThanOrEqual(3 * fromCursor.rows);
+    // Every sent email left an entry in the due index (no vacuum has run, as mid-run): from the front a claim walks them all.
+    expect(fromFront.pages - fromCursor.pages, seen).toBeGreaterThan(1_000);
+  }, 120_000);
+});
+
 describe("a run's recipients in lead order", () => {
   it("are numbered in the order of their leads, so sending them in order touches neighbouring pages of the lead indexes", async () => {
     // The audience comes out of a hash join in no particular order; random order made each batch of 100 update 100 random index pages.
