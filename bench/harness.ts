@@ -91,16 +91,21 @@ export async function describeDefaultServer(): Promise<string> {
   }
 }
 
-/** The settings that decide what a figure means: version, durability, JIT, memory. */
+/**
+ * The settings that decide what a figure means: version, durability, JIT, memory, and what competes with a
+ * long send (autovacuum; data checksums, which make the first hint bit set on a page after a checkpoint log
+ * the whole page).
+ */
 export async function describeServer(url: string): Promise<string> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const [s] = await sql<Array<Record<string, string>>>`
       select current_setting('server_version') as version, current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit,
              current_setting('full_page_writes') as full_page_writes, current_setting('jit') as jit, pg_jit_available()::text as jit_available,
-             current_setting('shared_buffers') as shared_buffers, current_setting('max_wal_size') as max_wal_size, current_setting('work_mem') as work_mem`;
+             current_setting('shared_buffers') as shared_buffers, current_setting('max_wal_size') as max_wal_size, current_setting('work_mem') as work_mem,
+             current_setting('autovacuum') as autovacuum, current_setting('data_checksums') as data_checksums`;
     const jit = s!.jit === "on" ? `jit=on (${s!.jit_available === "true" ? "LLVM available" : "no LLVM: JIT cannot run"}; Herald's own sessions set jit=off)` : "jit=off";
-    return `PostgreSQL ${s!.version} · fsync=${s!.fsync} · synchronous_commit=${s!.synchronous_commit} · full_page_writes=${s!.full_page_writes} · ${jit} · shared_buffers=${s!.shared_buffers} · max_wal_size=${s!.max_wal_size} · work_mem=${s!.work_mem}`;
+    return `PostgreSQL ${s!.version} · fsync=${s!.fsync} · synchronous_commit=${s!.synchronous_commit} · full_page_writes=${s!.full_page_writes} · ${jit} · shared_buffers=${s!.shared_buffers} · max_wal_size=${s!.max_wal_size} · work_mem=${s!.work_mem} · autovacuum=${s!.autovacuum} · data_checksums=${s!.data_checksums}`;
   } finally {
     await sql.end({ timeout: 5 });
   }
