@@ -82,43 +82,64 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
 }
 
 /**
+ * What every batch transaction starts with, sent together: the run's pause
+ * barrier (held shared until the transaction ends), and a planner that only
+ * probes indexes for the rest of the transaction. A connection keeps the
+ * plans of the send path's prepared statements (decision 028), and
+ * PostgreSQL settles on a generic plan after five runs of a statement; made
+ * while the tables were small (a first campaign of 2,000), that plan read
+ * scheduled_emails whole with a hash join, and kept doing so for every batch
+ * of a later run of 1,000,000 (3,880 emails/s instead of 8,000; nothing
+ * re-plans it until an ANALYZE, and this machine's PostgreSQL runs no
+ * autovacuum). Without sequential scans, hash or merge joins, any plan of
+ * these statements is the keyed one, whatever size it was made at (decision 051).
+ */
+export async function enterBatch(tx: Executor, runId: number) {
+  await Promise.all([
+    lockRunShared(tx, runId),
+    prepared(tx, sql`select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`),
+  ]);
+}
+
+type ClaimPoint = { at: string; id: number };
+const FRONT: ClaimPoint = { at: "-infinity", id: 0 };
+
+/**
  * Where a lane's claims have reached in claim order (scheduled_for, id).
  * Every email a run has sent leaves a dead entry at the front of the due
  * index until VACUUM; a claim that always starts from the front walks all of
- * them, so at 500,000 sent it read 3,000 index pages for a batch of 100. The
- * lane's next claim starts after the last email it claimed instead. An email
- * can come back behind the cursor (a batch rolled back, rows released, a step
- * waiting on its previous one), so the claim starts from the front again when
- * the cursor finds nothing and at least every REWIND_MS: a lane never ends
+ * them, so at 500,000 sent it read 3,000 index pages for a batch of 100. A
+ * lane's claim starts instead where its claim TRAIL claims back ended: it
+ * walks again the entries of the emails just sent (its own and other lanes'),
+ * while their pages are in memory, and marks them dead, so they cost nothing
+ * to walk later and are never all visited at once. An email can come back
+ * behind the cursor (a batch rolled back, rows released, a step waiting on
+ * its previous one), so the claim starts from the front again when nothing
+ * is found after the cursor and at least every REWIND_MS: a lane never ends
  * while something is due, and nothing waits long (docs/decisions/050).
  */
 export class ClaimCursor {
   static readonly REWIND_MS = 60_000;
-  at = "-infinity";
-  id = 0;
+  static readonly TRAIL = 2;
+  /** Where the lane's latest claims ended, oldest first (at most TRAIL). */
+  private ends: ClaimPoint[] = [];
   private rewound = performance.now();
 
-  /** The point to claim after: the front once REWIND_MS have passed since the claim last started there. */
-  from() {
+  /** The point to claim after: the front at first, and once REWIND_MS have passed since the claim last started there. */
+  from(): ClaimPoint {
     if (performance.now() - this.rewound >= ClaimCursor.REWIND_MS) this.rewind();
-    return { at: this.at, id: this.id };
+    return this.ends.length === ClaimCursor.TRAIL ? this.ends[0]! : FRONT;
   }
 
   rewind() {
-    this.at = "-infinity";
-    this.id = 0;
+    this.ends = [];
     this.rewound = performance.now();
-  }
-
-  get atFront() {
-    return this.at === "-infinity";
   }
 
   /** After a claim: the last email it took in claim order. */
   advance(rows: Array<{ cursor_at: string; cursor_id: number | string }>) {
     if (!rows[0]) return;
-    this.at = rows[0].cursor_at;
-    this.id = Number(rows[0].cursor_id);
+    this.ends = [...this.ends, { at: rows[0].cursor_at, id: Number(rows[0].cursor_id) }].slice(-ClaimCursor.TRAIL);
   }
 }
 
@@ -136,11 +157,12 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
   // Under the pause barrier: a pause never interleaves with a claim (their row and run locks would deadlock).
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
   // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
-  let [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), claim(tx, campaign, size, workerId, leased, cursor.from())]);
-  if (!rows.length && !cursor.atFront) {
+  const from = cursor.from();
+  let [, rows] = await Promise.all([enterBatch(tx, campaign.runId), claim(tx, campaign, size, workerId, leased, from)]);
+  if (!rows.length && from !== FRONT) {
     // Nothing after the cursor: whatever is still due lies behind it.
     cursor.rewind();
-    rows = await claim(tx, campaign, size, workerId, leased, cursor.from());
+    rows = await claim(tx, campaign, size, workerId, leased, FRONT);
   }
   cursor.advance(rows);
   if (rows.length) return rows;
@@ -149,7 +171,7 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
 }
 
 /** The claim itself: one statement. Keep the due selection's shape: the due index is built for it. */
-function claim(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased: boolean, after: { at: string; id: number }) {
+function claim(tx: Executor, campaign: CampaignForSending, size: number, workerId: string, leased: boolean, after: ClaimPoint) {
   return prepared<ClaimRow & { cursor_at: string; cursor_id: string }>(tx, sql`
     with due as (
       select e.campaign_id, e.id, e.recipient_id, e.step_number, e.template_id, e.attempts, e.scheduled_for from scheduled_emails e

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { pipelinedTransaction, type Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
-import { exclusiveWaiting, lockRunShared } from "../runs/locks";
+import { exclusiveWaiting } from "../runs/locks";
 import type { Services } from "../services";
-import { ClaimCursor, claimBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
+import { ClaimCursor, claimBatch, enterBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
 import type { CampaignForSending, TemplateRow } from "./compose";
 import { circuitGate, recordProviderFailure, recordProviderSuccess } from "./health";
 import { startHeartbeat } from "./lanes";
@@ -224,7 +224,7 @@ async function nextDue(services: Services, campaignId: number, runId: number): P
 async function sendBatch(
   tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, batch: FixedBatch, workerId: string,
 ): Promise<"stopped" | { sent: number; failed: number; skipped: number }> {
-  await lockRunShared(tx, campaign.runId);
+  await enterBatch(tx, campaign.runId);
   const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
   const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
   if (run?.status !== "SENDING") {
@@ -302,7 +302,7 @@ async function handleTransportError(services: Services, transport: Transport, ca
   if (error.kind === "credentials") {
     log.error("the provider refused Herald's credentials: the run fails", context);
     await db.transaction(async (tx) => {
-      await lockRunShared(tx, campaign.runId);
+      await enterBatch(tx, campaign.runId);
       await failRun(tx, campaign.id, campaign.runId, error.message);
     });
     return "failed";
@@ -311,7 +311,7 @@ async function handleTransportError(services: Services, transport: Transport, ca
     // Only a definite refusal fails a recipient; a 409 on the key leaves the outcome unknown.
     if (error.kind === "unknown") log.error("the provider will not say what became of a batch: recorded as unknown", context);
     await db.transaction(async (tx) => {
-      await lockRunShared(tx, campaign.runId);
+      await enterBatch(tx, campaign.runId);
       const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
       await recordOutcomes(tx, campaign.id, campaign.runId, workerId, [...rows.values()].map((row): Outcome => (error.kind === "unknown"
         ? { row, kind: "unknown", error: error.message, senderId: row.sender_id }

@@ -258,8 +258,9 @@ describe("a lane's claim deep into a run (decision 050)", () => {
     // Each row read costs its heap page and, for a second step, the index lookup of its first one: a few pages a row.
     expect(fromCursor.rows, seen).toBeLessThanOrEqual(250);
     expect(fromCursor.pages, seen).toBeLessThanOrEqual(3 * fromCursor.rows);
-    // Every sent email left an entry in the due index (no vacuum has run, as mid-run): from the front a claim walks them all.
-    expect(fromFront.pages - fromCursor.pages, seen).toBeGreaterThan(1_000);
+    // Every sent email left an entry in the due index (no vacuum has run, as mid-run): from the front a claim walks the
+    // pages of all 30,000 (marked dead by the lane's trailing walks, so without visiting their rows, but still their pages).
+    expect(fromFront.pages - fromCursor.pages, seen).toBeGreaterThan(100);
   }, 120_000);
 });
 
