@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import { prepared, type Executor, type Transaction } from "../../db/client";
+import { prepared, type Database, type Executor, type Transaction } from "../../db/client";
 import { lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
 import { assignSenders, composeEmail, emailIdentities, emailIdentitiesOf, fromAddress, lockedEmailSenders, type BatchRow, type CampaignForSending, type Identity, type TemplateRow } from "./compose";
@@ -48,6 +48,27 @@ export async function loadTemplatesForSending(db: Executor, campaignId: number, 
 }
 
 /**
+ * A lane's first look at its run: when the run added more than a fifth of
+ * what PostgreSQL's statistics say scheduled_emails holds, analyze it and
+ * run_recipients before the first batch (one lane; the other goes on).
+ * Besides fresh statistics, the ANALYZE makes every connection re-plan its
+ * prepared statements: a generic plan made while the tables were small (a
+ * first campaign of 2,000) read scheduled_emails whole for every batch of a
+ * later run of 1,000,000, and nothing else re-plans it on a server without
+ * autovacuum (decision 051).
+ */
+export async function refreshStatisticsFor(db: Database, campaignId: number, runId: number) {
+  await db.transaction(async (tx) => {
+    const [row] = await tx.execute<{ grown: boolean }>(sql`
+      select r.scheduled_count >= 5000 and r.scheduled_count > 0.2 * greatest(c.reltuples, 0) and pg_try_advisory_xact_lock(${STATISTICS_LOCK}::int, 0) as grown
+      from campaign_runs r, pg_class c
+      where r.campaign_id = ${campaignId} and r.id = ${runId} and c.oid = 'scheduled_emails'::regclass`);
+    if (row?.grown) await tx.execute(sql`analyze scheduled_emails, run_recipients`);
+  });
+}
+const STATISTICS_LOCK = 7_246_051;
+
+/**
  * Emails of one campaign by id, as rows `k(campaign_id, id, sender_id)` to
  * join on the primary key. The campaign is a value of each row, not a
  * constant: a constant lets the planner scan the whole campaign when its
@@ -79,26 +100,6 @@ export async function claimBatch(services: Services, campaign: CampaignForSendin
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     return fixBatch(tx, services, campaign, rows[0]!.key, rows, workerId, false);
   });
-}
-
-/**
- * What every batch transaction starts with, sent together: the run's pause
- * barrier (held shared until the transaction ends), and a planner that only
- * probes indexes for the rest of the transaction. A connection keeps the
- * plans of the send path's prepared statements (decision 028), and
- * PostgreSQL settles on a generic plan after five runs of a statement; made
- * while the tables were small (a first campaign of 2,000), that plan read
- * scheduled_emails whole with a hash join, and kept doing so for every batch
- * of a later run of 1,000,000 (3,880 emails/s instead of 8,000; nothing
- * re-plans it until an ANALYZE, and this machine's PostgreSQL runs no
- * autovacuum). Without sequential scans, hash or merge joins, any plan of
- * these statements is the keyed one, whatever size it was made at (decision 051).
- */
-export async function enterBatch(tx: Executor, runId: number) {
-  await Promise.all([
-    lockRunShared(tx, runId),
-    prepared(tx, sql`select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`),
-  ]);
 }
 
 type ClaimPoint = { at: string; id: number };
@@ -158,7 +159,7 @@ export async function claimRows(tx: Executor, campaign: CampaignForSending, size
   // The claim reads the run's status itself (its snapshot starts after the barrier was granted); only an empty claim asks why.
   // The claim is sent right behind the barrier's request (pipelined): PostgreSQL runs it once the barrier is granted.
   const from = cursor.from();
-  let [, rows] = await Promise.all([enterBatch(tx, campaign.runId), claim(tx, campaign, size, workerId, leased, from)]);
+  let [, rows] = await Promise.all([lockRunShared(tx, campaign.runId), claim(tx, campaign, size, workerId, leased, from)]);
   if (!rows.length && from !== FRONT) {
     // Nothing after the cursor: whatever is still due lies behind it.
     cursor.rewind();

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { pipelinedTransaction, type Transaction } from "../../db/client";
 import { completeRunIfDone, failRun } from "../campaigns/lifecycle";
-import { exclusiveWaiting } from "../runs/locks";
+import { exclusiveWaiting, lockRunShared } from "../runs/locks";
 import type { Services } from "../services";
-import { ClaimCursor, claimBatch, enterBatch, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
+import { ClaimCursor, claimBatch, refreshStatisticsFor, claimRows, decideBatch, deferBatch, forgetBatch, markHanded, pendingRowsOf, releaseRows, retakeBatch, type FixedBatch } from "./batch";
 import type { CampaignForSending, TemplateRow } from "./compose";
 import { circuitGate, recordProviderFailure, recordProviderSuccess } from "./health";
 import { startHeartbeat } from "./lanes";
@@ -77,6 +77,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   const { db, config } = services;
   const result: LaneResult = { outcome: "idle", sent: 0, failed: 0, skipped: 0, batches: 0, nextAt: null };
   const [{ steps } = { steps: 1 }] = await db.execute<{ steps: number }>(sql`select coalesce(max(step_number), 1)::int as steps from sequence_steps where campaign_id = ${campaignId}`);
+  await refreshStatisticsFor(db, campaignId, runId);
   const waiting = (ms: number, reason?: string): LaneResult => ({ ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(ms, 50)), reason });
   let state: RunState | undefined;
   // The run's template copies never change (run_steps): a lane loads each one once.
@@ -224,7 +225,7 @@ async function nextDue(services: Services, campaignId: number, runId: number): P
 async function sendBatch(
   tx: Transaction, services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, batch: FixedBatch, workerId: string,
 ): Promise<"stopped" | { sent: number; failed: number; skipped: number }> {
-  await enterBatch(tx, campaign.runId);
+  await lockRunShared(tx, campaign.runId);
   const [run] = await tx.execute<{ status: string }>(sql`select status from campaign_runs where campaign_id = ${campaign.id} and id = ${campaign.runId}`);
   const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
   if (run?.status !== "SENDING") {
@@ -302,7 +303,7 @@ async function handleTransportError(services: Services, transport: Transport, ca
   if (error.kind === "credentials") {
     log.error("the provider refused Herald's credentials: the run fails", context);
     await db.transaction(async (tx) => {
-      await enterBatch(tx, campaign.runId);
+      await lockRunShared(tx, campaign.runId);
       await failRun(tx, campaign.id, campaign.runId, error.message);
     });
     return "failed";
@@ -311,7 +312,7 @@ async function handleTransportError(services: Services, transport: Transport, ca
     // Only a definite refusal fails a recipient; a 409 on the key leaves the outcome unknown.
     if (error.kind === "unknown") log.error("the provider will not say what became of a batch: recorded as unknown", context);
     await db.transaction(async (tx) => {
-      await enterBatch(tx, campaign.runId);
+      await lockRunShared(tx, campaign.runId);
       const rows = await pendingRowsOf(tx, campaign.id, batch.key, workerId);
       await recordOutcomes(tx, campaign.id, campaign.runId, workerId, [...rows.values()].map((row): Outcome => (error.kind === "unknown"
         ? { row, kind: "unknown", error: error.message, senderId: row.sender_id }
