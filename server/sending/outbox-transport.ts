@@ -38,12 +38,10 @@ export const outboxTransport: Transport = {
     const insert = sql`insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel)
       select campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers, channel::message_channel from ${input}`;
     if (writes) {
-      // Pipelined (the caller's one transaction, whose emails are pending, so none of them can have a message yet): the
-      // answer is the new ids now, and the insert fails (rolling the batch back) should one of them already have one.
-      writes.push(prepared(tx, sql`
-        with stored as (${insert} on conflict (campaign_id, scheduled_email_id) do nothing returning 1)
-        select case when count(*) <> ${rows.length} then herald_fail('the outbox already holds a message for ' || (${rows.length} - count(*)) || ' of these emails') end as checked
-        from stored`));
+      // Left to the caller's one transaction, whose emails are pending, so none of them can have a message yet: the
+      // answer is the new ids now. Should one of them already have one, the unique key refuses the insert and the
+      // whole batch rolls back (a plain insert: "on conflict do nothing" and a count cost 30 % more per batch).
+      writes.push(() => prepared(tx, insert));
       return messageIds.map((providerMessageId) => ({ ok: true as const, providerMessageId }));
     }
     // A message stored by an earlier attempt keeps its id: the no-op update makes `returning` give it back.

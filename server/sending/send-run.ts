@@ -73,9 +73,87 @@ export async function sendRun(services: Services, transport: Transport, campaign
   }
 }
 
+type Counts = { sent: number; failed: number; skipped: number };
+const ignore = () => {};
+
+/**
+ * A lane's outbox batches, two deep: the next batch is claimed and rendered
+ * while the one before it commits (its statements and COMMIT are on the
+ * wire), so Node's rendering overlaps PostgreSQL's writing instead of
+ * alternating with it. Each batch is still one transaction of its own under
+ * the pause barrier; a batch is counted once its COMMIT has answered, and a
+ * lane never ends with one still committing (docs/decisions/052).
+ */
+class CommitPipeline {
+  private committing: { done: Promise<Counts>; size: number } | null = null;
+  constructor(private readonly tally: (counts: Counts) => void) {}
+
+  /** Emails requested by the batch still committing (counted against a lane's limit). */
+  get inFlight() {
+    return this.committing?.size ?? 0;
+  }
+
+  /**
+   * Starts a batch and returns once it is committing ("committing", counted
+   * later) or finished without committing (its result), the batch before it
+   * settled in either case.
+   */
+  async next<R>(size: number, start: (handed: () => void) => Promise<R>): Promise<R | "committing"> {
+    let handed = false;
+    let signal = ignore;
+    const handedOff = new Promise<void>((resolve) => (signal = () => { handed = true; resolve(); }));
+    const done = start(signal);
+    await Promise.race([handedOff, done.then(ignore, ignore)]);
+    try {
+      await this.settle();
+    } catch (error) {
+      // The one before failed: this one commits or rolls back on its own, and is counted if it committed.
+      const counts = await done.catch(() => null);
+      if (handed && counts) this.tally(counts as Counts);
+      throw error;
+    }
+    if (!handed) return done;
+    this.committing = { done: done as Promise<unknown> as Promise<Counts>, size };
+    return "committing";
+  }
+
+  /** Waits for the batch still committing, if any, and counts it. */
+  async settle() {
+    const batch = this.committing;
+    if (!batch) return;
+    this.committing = null;
+    this.tally(await batch.done);
+  }
+
+  /** After an error: lets the batch still committing finish, whatever it answers. */
+  async abandon() {
+    await this.committing?.done.catch(ignore);
+    this.committing = null;
+  }
+}
+
 async function sendLoop(services: Services, transport: Transport, campaignId: number, runId: number, options: SendOptions): Promise<LaneResult> {
-  const { db, config } = services;
   const result: LaneResult = { outcome: "idle", sent: 0, failed: 0, skipped: 0, batches: 0, nextAt: null };
+  const outbox = new CommitPipeline((counts) => {
+    result.batches++;
+    result.sent += counts.sent;
+    result.failed += counts.failed;
+    result.skipped += counts.skipped;
+    options.onBatch?.({ sent: result.sent, failed: result.failed, skipped: result.skipped });
+  });
+  try {
+    const end = await sendBatches(services, transport, campaignId, runId, options, result, outbox);
+    await outbox.settle();
+    // The counts as they are once the last batch has committed.
+    return { ...end, sent: result.sent, failed: result.failed, skipped: result.skipped, batches: result.batches };
+  } catch (error) {
+    await outbox.abandon();
+    throw error;
+  }
+}
+
+async function sendBatches(services: Services, transport: Transport, campaignId: number, runId: number, options: SendOptions, result: LaneResult, outbox: CommitPipeline): Promise<LaneResult> {
+  const { db, config } = services;
   const [{ steps } = { steps: 1 }] = await db.execute<{ steps: number }>(sql`select coalesce(max(step_number), 1)::int as steps from sequence_steps where campaign_id = ${campaignId}`);
   await refreshStatisticsFor(db, campaignId, runId);
   const waiting = (ms: number, reason?: string): LaneResult => ({ ...result, outcome: "waiting", nextAt: new Date(Date.now() + Math.max(ms, 50)), reason });
@@ -88,7 +166,7 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
   const cursor = new ClaimCursor();
   for (let iteration = 0; ; iteration++) {
     if ((options.deadline && Date.now() > options.deadline) || options.signal?.aborted) return { ...result, outcome: "deadline" };
-    const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped : Infinity;
+    const remaining = options.limit !== undefined ? options.limit - result.sent - result.failed - result.skipped - outbox.inFlight : Infinity;
     if (remaining <= 0) return { ...result, outcome: "limit" };
 
     // The run's settings, read once and then every 50 batches (each batch re-checks the status under the barrier).
@@ -124,9 +202,14 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
         banked += ahead;
       }
       banked -= size;
+      const overlapped = outbox.inFlight > 0;
       const claimed = transport.transactional
-        ? await sendInOneTransaction(services, transport, campaign, size, options.workerId, templates, cursor)
+        ? await outbox.next(size, (handed) => sendInOneTransaction(services, transport, campaign, size, options.workerId, templates, cursor, handed))
         : await claimBatch(services, campaign, size, options.workerId, cursor);
+      // Committing: counted once its COMMIT answers (CommitPipeline); the next batch is claimed meanwhile.
+      if (claimed === "committing") continue;
+      // Nothing claimable beside a batch that was committing: now committed, it may have made more due (a sequence's next step).
+      if (!claimed && overlapped) continue;
       if (claimed === "stopped") return { ...result, outcome: "stopped" };
       if (!claimed) {
         if (await completeRunIfDone(db, campaignId, runId)) return { ...result, outcome: "completed" };
@@ -169,24 +252,28 @@ async function sendLoop(services: Services, transport: Transport, campaignId: nu
  * A transactional transport (the outbox): claim, render, hand over and record
  * in ONE transaction under the pause barrier. A crash rolls all of it back,
  * so there is no body to store, no hand-over to mark and nothing to retake,
- * and a batch costs one commit (decision 022).
+ * and a batch costs one commit (decision 022). `handed` is called once the
+ * writes and COMMIT are on the wire: the lane may claim its next batch.
  */
 async function sendInOneTransaction(
-  services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>, cursor: ClaimCursor,
-): Promise<"stopped" | null | { sent: number; failed: number; skipped: number }> {
+  services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>, cursor: ClaimCursor, handed: () => void,
+): Promise<"stopped" | null | Counts> {
   return pipelinedTransaction(services.db, async (tx, commit) => {
     const rows = await claimRows(tx, campaign, size, workerId, false, cursor);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
     const { skipped, sendable, senderIds, emails } = await decideBatch(tx, services, campaign, rows, templates, false);
-    const writes: Array<Promise<unknown>> = [];
+    const writes: Array<() => Promise<unknown>> = [];
     const results = emails.length ? await transport.send(emails, { idempotencyKey: rows[0]!.key, tx, writes }) : [];
     const outcomes: Outcome[] = [...skipped];
     results.forEach((r, i) => {
       const row = sendable[i]!;
       outcomes.push(r.ok ? { row, kind: "sent", providerMessageId: r.providerMessageId, senderId: senderIds[i]! } : { row, kind: "failed", error: r.error, senderId: senderIds[i]! });
     });
-    // The transport's writes and the recording are on the wire; COMMIT goes right behind them.
-    const [counts] = await commit([recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false }), ...writes]);
+    // The recording, then the transport's writes (decision 052), then COMMIT: sent one behind the other, without waiting.
+    const recorded = recordOutcomes(tx, campaign.id, campaign.runId, workerId, outcomes, { hasLaterSteps: outcomes.some((o) => o.kind === "sent" && o.row.step_number < campaign.steps), leased: false });
+    const committed = commit([recorded, ...writes.map((write) => write())]);
+    handed();
+    const [counts] = await committed;
     return counts;
   });
 }

@@ -54,10 +54,12 @@ export interface Transport {
   /**
    * One outcome per email, in order. The transaction is the one that records
    * the results; `signal` aborts the call (a timeout or a waiting pause).
-   * `writes` (transactional transports): the transport may answer before its
-   * statements on `tx` have finished and leave them here; they run in order
-   * on the transaction's connection, ahead of the recording the caller sends
-   * next, and the caller awaits them with it before committing.
+   * `writes` (transactional transports): the transport may answer without
+   * running its statements and leave them here, to be started by the caller
+   * on `tx` right behind the recording and awaited with it before committing.
+   * The recording goes first: it locks the counter rows of the campaign, so
+   * the foreign-key checks of the transport's rows find that row locked by
+   * their own transaction (decision 052).
    */
-  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Executor; signal?: AbortSignal; writes?: Array<Promise<unknown>> }): Promise<EmailOutcome[]>;
+  send(emails: OutgoingEmail[], options: { idempotencyKey: string; tx: Executor; signal?: AbortSignal; writes?: Array<() => Promise<unknown>> }): Promise<EmailOutcome[]>;
 }

@@ -51,13 +51,13 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
   it("a batch whose statement fails in the database commits nothing of it, though its COMMIT was already sent behind it (decision 028)", async () => {
     const c = await campaignFactory(t.services, { recipients: 30 });
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
-    // A message already in the outbox for one pending email: the insert refuses the batch (herald_fail) after the
+    // A message already in the outbox for one pending email: the insert refuses the batch (its unique key) after the
     // claim, and the recording and the COMMIT are on the wire behind it.
     const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset 7`);
     await t.services.db.execute(sql`
       insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
       values (${c.id}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
-    await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first" })).rejects.toThrow("the outbox already holds a message for 1 of these emails");
+    await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first" })).rejects.toThrow(/duplicate key value violates unique constraint/);
     expect(await emailStatuses(t.services, runId!)).toEqual({ pending: 30 });
     expect(await outboxCount(c.id)).toEqual({ n: 1, people: 1 });
     const { currentRun } = await getCampaign(t.services.db, c.id);
@@ -69,6 +69,60 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
     expect(await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "second" })).toMatchObject({ outcome: "completed", sent: 30 });
     expect(await outboxCount(c.id)).toEqual({ n: 30, people: 30 });
     expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ status: "COMPLETED", sent: 30 });
+  });
+
+  it("a lane claims its next batch while the last one commits (decision 052); a batch failing in the middle leaves the others whole and every count exact", async () => {
+    const c = await campaignFactory(t.services, { recipients: 450 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    // The 150th email already has a message: the second batch fails at its insert, after the third may have been claimed.
+    const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset 149`);
+    await t.services.db.execute(sql`
+      insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
+      values (${c.id}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
+    const progress: number[] = [];
+    await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first", onBatch: (p) => progress.push(p.sent) })).rejects.toThrow(/duplicate key/);
+    const statuses = await emailStatuses(t.services, runId!);
+    // Whole batches only: the first, and the third if it was claimed while the second committed; never any of the second.
+    expect([100, 200]).toContain(statuses.sent);
+    expect(statuses).toEqual({ sent: statuses.sent, pending: 450 - statuses.sent! });
+    const [stray] = await t.services.db.execute<{ status: string }>(sql`select status from scheduled_emails where id = ${one!.id}`);
+    expect(stray!.status).toBe("pending");
+    expect(await outboxCount(c.id)).toEqual({ n: statuses.sent! + 1, people: statuses.sent! + 1 });
+    expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ sent: statuses.sent, failed: 0 });
+    expect(progress.at(-1)).toBe(statuses.sent);
+
+    await t.services.db.execute(sql`delete from outbox_messages where provider_message_id = 'outbox-stray'`);
+    const lane = await sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "second" });
+    expect(lane).toMatchObject({ outcome: "completed", sent: 450 - statuses.sent! });
+    expect(await outboxCount(c.id)).toEqual({ n: 450, people: 450 });
+    const [events] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from email_events where campaign_id = ${c.id} and type = 'sent'`);
+    expect(events!.n).toBe(450);
+    expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ status: "COMPLETED", sent: 450 });
+  });
+
+  it("while a lane's batch commits, its next batch is already claimed on another connection", async () => {
+    const c = await campaignFactory(t.services, { recipients: 300 });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    // Each batch's recording waits 300 ms inside PostgreSQL (a trigger on its events), so a batch is still committing
+    // when the lane's next claim could start: the next batch's emails are then locked by an open transaction.
+    await t.services.db.execute(sql.raw(`
+      create function pg_temp_slow() returns trigger language plpgsql as $$ begin perform pg_sleep(0.3); return null; end $$;
+      create trigger slow_events after insert on email_events for each statement execute function pg_temp_slow()`));
+    try {
+      let overlapped = 0;
+      const lane = sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "deep" });
+      for (let i = 0; i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [open] = await t.services.db.execute<{ n: number }>(sql`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and state in ('active', 'idle in transaction') and xact_start is not null and pid <> pg_backend_pid()
+            and backend_type = 'client backend'`);
+        if (open!.n >= 2) overlapped++;
+      }
+      expect(await lane).toMatchObject({ outcome: "completed", sent: 300 });
+      expect(overlapped).toBeGreaterThan(0);
+    } finally {
+      await t.services.db.execute(sql.raw("drop trigger slow_events on email_events; drop function pg_temp_slow()"));
+    }
   });
 
   it("a batch a crashed worker left leased (claimed on the provider path) is taken over by an outbox lane and sent once", async () => {
