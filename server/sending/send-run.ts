@@ -109,7 +109,7 @@ class CommitPipeline {
     } catch (error) {
       // The one before failed: this one commits or rolls back on its own, and is counted if it committed.
       const counts = await done.catch(() => null);
-      if (handed && counts) this.tally(counts as Counts);
+      if (handed && counts) this.tally(counts as unknown as Counts);
       throw error;
     }
     if (!handed) return done;
