@@ -19,6 +19,15 @@ const outboxCount = async (campaignId: number) => {
   return row!;
 };
 
+/** A message already in the outbox for the run's email at `offset` (in id order): its batch's insert is refused. */
+const strayMessage = async (campaignId: number, runId: number, offset: number) => {
+  const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset ${offset}`);
+  await t.services.db.execute(sql`
+    insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
+    values (${campaignId}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
+  return one!.id;
+};
+
 describe("the outbox: claim, write and record in one transaction (decision 022)", () => {
   it("a worker that dies inside a batch leaves nothing of it: its emails are pending again, no message, no count; the next worker sends each once", async () => {
     const c = await campaignFactory(t.services, { recipients: 250 });
@@ -53,10 +62,7 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
     // A message already in the outbox for one pending email: the insert refuses the batch (its unique key) after the
     // claim, and the recording and the COMMIT are on the wire behind it.
-    const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset 7`);
-    await t.services.db.execute(sql`
-      insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
-      values (${c.id}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
+    await strayMessage(c.id, runId!, 7);
     await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first" })).rejects.toThrow(/duplicate key value violates unique constraint/);
     expect(await emailStatuses(t.services, runId!)).toEqual({ pending: 30 });
     expect(await outboxCount(c.id)).toEqual({ n: 1, people: 1 });
@@ -75,18 +81,15 @@ describe("the outbox: claim, write and record in one transaction (decision 022)"
     const c = await campaignFactory(t.services, { recipients: 450 });
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
     // The 150th email already has a message: the second batch fails at its insert, after the third may have been claimed.
-    const [one] = await t.services.db.execute<{ id: number }>(sql`select id from scheduled_emails where run_id = ${runId} order by id limit 1 offset 149`);
-    await t.services.db.execute(sql`
-      insert into outbox_messages (campaign_id, scheduled_email_id, provider_message_id, from_address, to_address, subject, html, text, headers)
-      values (${c.id}, ${one!.id}, 'outbox-stray', 'a@b.test', 'c@d.test', 's', 'h', 't', '{}')`);
+    const stray = await strayMessage(c.id, runId!, 149);
     const progress: number[] = [];
     await expect(sendRun(t.services, outboxTransport, c.id, runId!, { workerId: "first", onBatch: (p) => progress.push(p.sent) })).rejects.toThrow(/duplicate key/);
     const statuses = await emailStatuses(t.services, runId!);
     // Whole batches only: the first, and the third if it was claimed while the second committed; never any of the second.
     expect([100, 200]).toContain(statuses.sent);
     expect(statuses).toEqual({ sent: statuses.sent, pending: 450 - statuses.sent! });
-    const [stray] = await t.services.db.execute<{ status: string }>(sql`select status from scheduled_emails where id = ${one!.id}`);
-    expect(stray!.status).toBe("pending");
+    const [held] = await t.services.db.execute<{ status: string }>(sql`select status from scheduled_emails where id = ${stray}`);
+    expect(held!.status).toBe("pending");
     expect(await outboxCount(c.id)).toEqual({ n: statuses.sent! + 1, people: statuses.sent! + 1 });
     expect((await getCampaign(t.services.db, c.id)).currentRun).toMatchObject({ sent: statuses.sent, failed: 0 });
     expect(progress.at(-1)).toBe(statuses.sent);
