@@ -4,7 +4,7 @@ import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { verifyCounters } from "../../server/counters/verify";
 import { importLeadsCsv } from "../../server/leads/csv-import";
 import { startTwilioFake } from "../fakes/twilio";
-import { launchChromium, screenshot } from "../helpers/browser";
+import { hydrated, launchChromium, screenshot } from "../helpers/browser";
 import { useTestDatabase } from "../helpers/db";
 import { templateFactory } from "../helpers/engine";
 import { userFactory } from "../helpers/factories";
@@ -65,6 +65,7 @@ const overflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWi
 describe("an SMS step in the browser", () => {
   it("creates an email + SMS sequence with a live segment count and a fixed opt-out line, starts it, and watches both channels' counts", async () => {
     await page.goto(`${server.base}/campaigns/new`);
+    await hydrated(page);
     await page.getByLabel("Name", { exact: true }).fill("Email then text");
     await page.getByLabel("Kind").selectOption("sequence");
     await page.getByLabel("From address").fill("team@herald.test");
@@ -86,6 +87,7 @@ describe("an SMS step in the browser", () => {
     await screenshot(page, "i18-new-mixed-sequence");
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.waitForURL(/\/campaigns\/\d+$/);
+    await hydrated(page);
     // The step shows the text as it goes out, opt-out line included.
     await expect.poll(() => page.locator("li", { hasText: "did you see my email?" }).innerText()).toContain("Hi {{first_name|there}}, did you see my email?\nReply STOP to opt out");
 
@@ -109,6 +111,7 @@ describe("an SMS step in the browser", () => {
     await screenshot(page, "i18-campaign-both-channels");
 
     await page.goto(`${server.base}/campaigns`);
+    await hydrated(page);
     expect(await page.getByTestId("sms-sent").first().innerText()).toBe("3");
     expect((await verifyCounters(t.services.db)).drift).toEqual([]);
     expect(consoleErrors).toEqual([]);
@@ -118,6 +121,7 @@ describe("an SMS step in the browser", () => {
     const number = "+14155550142";
     fake.state.numbers.add(number); // a number of the Twilio account
     await page.goto(`${server.base}/senders`);
+    await hydrated(page);
     const add = page.getByRole("form", { name: "Add an SMS sender" });
     const field = add.getByLabel("Twilio number or Messaging Service SID");
     await field.fill("+1 555 0000");
@@ -137,6 +141,7 @@ describe("an SMS step in the browser", () => {
     await expect.poll(() => page.getByRole("status").innerText()).toContain(`${number} may now send 1 a day`);
 
     await page.goto(`${server.base}/campaigns/new`);
+    await hydrated(page);
     await page.getByLabel("Name", { exact: true }).fill("Texts from our own number");
     await page.getByLabel("From address").fill("team@herald.test");
     await page.getByLabel("Channel").selectOption("sms");
@@ -147,6 +152,7 @@ describe("an SMS step in the browser", () => {
     await screenshot(page, "i18-campaign-sms-sender");
     await page.getByRole("button", { name: "Create campaign" }).click();
     await page.waitForURL(/\/campaigns\/\d+$/);
+    await hydrated(page);
     expect(await page.getByTestId("sms-from").innerText()).toContain(number);
     await page.getByRole("button", { name: "Start" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Start now" }).click();
@@ -158,6 +164,7 @@ describe("an SMS step in the browser", () => {
     expect(await page.getByTestId("sent-from").allInnerTexts()).toContain(`step 1 (SMS): ${number}`);
 
     await page.goto(`${server.base}/senders`);
+    await hydrated(page);
     const row = page.getByRole("table", { name: "SMS senders" }).getByRole("row", { name: new RegExp(number.replace("+", "\\+")) });
     expect(await row.getByTestId("usage").textContent()).toBe("1 of 1 today · at cap");
     await screenshot(page, "i18-senders");
