@@ -105,8 +105,9 @@ describe("an SMS step in the browser", () => {
 
     // A STOP shows as an opt-out, with its rate over the 3 people texted.
     expect((await fake.inbound({ from: phones[2]!, to: FROM, body: "STOP" })).status).toBe(200);
-    // The run has completed, so the page no longer refreshes itself: open it again (its address, not the ?index
-    // the Start left behind; reloading that restored the Rerun form over the server's HTML, and React warned of it).
+    // The run has completed, so the page no longer refreshes itself: open it again, at its own address. Reloading
+    // the ?index address the Start left behind failed this test twice on fresh clones: React warned during
+    // hydration of a `style` attribute on a hidden input of the Rerun form, one it never renders.
     await page.goto(page.url().split("?")[0]!);
     await hydrated(page);
     await expect.poll(() => kpi("Opt-outs").innerText(), { timeout: 15_000 }).toBe("1");
