@@ -74,6 +74,8 @@ export async function sendRun(services: Services, transport: Transport, campaign
 }
 
 type Counts = { sent: number; failed: number; skipped: number };
+/** What an outbox batch comes to: the run stopped, nothing to claim, or what it sent. */
+type BatchOutcome = "stopped" | null | Counts;
 const ignore = () => {};
 
 /**
@@ -98,7 +100,7 @@ class CommitPipeline {
    * later) or finished without committing (its result), the batch before it
    * settled in either case.
    */
-  async next<R>(size: number, start: (handed: () => void) => Promise<R>): Promise<R | "committing"> {
+  async next(size: number, start: (handed: () => void) => Promise<BatchOutcome>): Promise<BatchOutcome | "committing"> {
     let handed = false;
     let signal = ignore;
     const handedOff = new Promise<void>((resolve) => (signal = () => { handed = true; resolve(); }));
@@ -109,11 +111,12 @@ class CommitPipeline {
     } catch (error) {
       // The one before failed: this one commits or rolls back on its own, and is counted if it committed.
       const counts = await done.catch(() => null);
-      if (handed && counts) this.tally(counts as unknown as Counts);
+      if (handed && counts) this.tally(counts as Counts);
       throw error;
     }
     if (!handed) return done;
-    this.committing = { done: done as Promise<unknown> as Promise<Counts>, size };
+    // Handed over, it has rows: it answers with their counts.
+    this.committing = { done: done as Promise<Counts>, size };
     return "committing";
   }
 
@@ -257,7 +260,7 @@ async function sendBatches(services: Services, transport: Transport, campaignId:
  */
 async function sendInOneTransaction(
   services: Services, transport: Transport, campaign: CampaignForSending & { steps: number }, size: number, workerId: string, templates: Map<number, TemplateRow>, cursor: ClaimCursor, handed: () => void,
-): Promise<"stopped" | null | Counts> {
+): Promise<BatchOutcome> {
   return pipelinedTransaction(services.db, async (tx, commit) => {
     const rows = await claimRows(tx, campaign, size, workerId, false, cursor);
     if (rows === "stopped" || !rows.length) return rows === "stopped" ? "stopped" : null;
