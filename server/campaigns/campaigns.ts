@@ -6,6 +6,7 @@ import {
 import { Conflict, IllegalTransition, NotFound, ValidationFailed } from "../errors";
 import { messageWords } from "../runs/summary";
 import { emailTally, type StepProgress } from "../runs/tallies";
+import { mailbox } from "../sending/compose";
 import { smsTemplateFor } from "../sms/templates";
 import { ratesOf } from "../stats/rates";
 import { campaignSettingsInput, type CampaignSettings, type CampaignSettingsInput } from "./schema";
@@ -184,8 +185,7 @@ export async function getCampaign(db: Executor, id: number) {
  * identities, the form's name and address. compose.ts applies the same rule.
  */
 export function fromAddresses(c: { fromName: string; fromEmail: string }, senders: Array<{ fromEmail: string; fromName: string }>): string[] {
-  const fmt = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
-  return senders.length ? senders.map((s) => fmt(c.fromName || s.fromName, s.fromEmail)) : [fmt(c.fromName, c.fromEmail)];
+  return senders.length ? senders.map((s) => mailbox(c.fromName || s.fromName, s.fromEmail)) : [mailbox(c.fromName, c.fromEmail)];
 }
 
 /**

@@ -46,7 +46,17 @@ export type TemplateRow = {
   text: string;
 };
 
-const address = (name: string, email: string) => (name ? `${name.replace(/["<>]/g, "")} <${email}>` : email);
+/**
+ * A From mailbox: `Name <address>`, the name quoted when it holds one of RFC
+ * 5322's specials ("Smith, Jones & Co <a@b>" unquoted is two mailboxes to an RFC
+ * 5322 parser, and one refused From fails a strict batch whole), line breaks
+ * never.
+ */
+export function mailbox(name: string, email: string): string {
+  const plain = name.replace(/[\r\n]+/g, " ").trim();
+  if (!plain) return email;
+  return /[()<>[\]:;@\\,."]/.test(plain) ? `"${plain.replace(/["\\]/g, (c) => `\\${c}`)}" <${email}>` : `${plain} <${email}>`;
+}
 
 /** An email sender identity as the claim lists it: who may send, not yet what is left (see lockedEmailSenders). */
 export type Identity = Omit<Sender, "remaining">;
@@ -134,7 +144,7 @@ export function assignSenders<S extends { remaining: number }>(count: number, se
 
 /** An email's From: an identity gives the address; the name typed on the form wins over the identity's (campaigns.ts fromAddresses). */
 export const fromAddress = (campaign: CampaignForSending, sender: Pick<Sender, "fromEmail" | "fromName"> | null) =>
-  sender ? address(campaign.fromName || sender.fromName, sender.fromEmail) : address(campaign.fromName, campaign.fromEmail);
+  sender ? mailbox(campaign.fromName || sender.fromName, sender.fromEmail) : mailbox(campaign.fromName, campaign.fromEmail);
 
 /** A rendered message with its List-Unsubscribe headers (RFC 8058) and tags that map provider events back. */
 export function composeEmail(row: BatchRow, template: TemplateRow, campaign: CampaignForSending, sender: Sender | null, publicUrl: string, secret: string): OutgoingEmail {

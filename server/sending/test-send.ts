@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Services } from "../services";
 import { NotFound, ValidationFailed } from "../errors";
 import { mergeDataFor, renderTemplate } from "../templates/render";
+import { mailbox } from "./compose";
 import { createTransport } from "./transports";
 import type { OutgoingEmail } from "./transport";
 
@@ -23,6 +24,7 @@ export async function sendTest(services: Services, campaignId: number, to: strin
     join list_members m on m.lead_id = l.id join campaign_lists cl on cl.list_id = m.list_id and cl.campaign_id = ${campaignId}
     order by l.id limit 1`);
   const data = lead ? mergeDataFor({ email: lead.email, firstName: lead.first_name, lastName: lead.last_name, company: lead.company, attributes: lead.attributes }) : { email: to };
+  const from = mailbox(campaign.from_name, campaign.from_email);
   const stamp = -Date.now(); // test messages are not scheduled emails; negative ids keep them apart in the outbox
   const emails: OutgoingEmail[] = steps.map((s, i) => {
     const r = renderTemplate(s, data);
@@ -30,12 +32,12 @@ export async function sendTest(services: Services, campaignId: number, to: strin
       // A text message step is tested by email: its text as the phone would show it (no number of the user's is known).
       const escaped = r.text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       return {
-        campaignId, scheduledEmailId: stamp - i, to, from: campaign.from_name ? `${campaign.from_name} <${campaign.from_email}>` : campaign.from_email, replyTo: campaign.reply_to,
+        campaignId, scheduledEmailId: stamp - i, to, from, replyTo: campaign.reply_to,
         subject: `[Test step ${s.step_number} · text message]`, html: `<pre style="white-space:pre-wrap;font-family:inherit">${escaped}</pre>`, text: r.text, headers: {}, tags: [{ name: "herald_test", value: String(campaignId) }],
       };
     }
     return {
-      campaignId, scheduledEmailId: stamp - i, to, from: campaign.from_name ? `${campaign.from_name} <${campaign.from_email}>` : campaign.from_email, replyTo: campaign.reply_to,
+      campaignId, scheduledEmailId: stamp - i, to, from, replyTo: campaign.reply_to,
       subject: `[Test${steps.length > 1 ? ` step ${s.step_number}` : ""}] ${r.subject}`, html: r.html, text: r.text, headers: {}, tags: [{ name: "herald_test", value: String(campaignId) }],
     };
   });

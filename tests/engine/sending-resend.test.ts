@@ -53,6 +53,14 @@ describe("sending through Resend (a local fake the real SDK talks to)", () => {
     expect(tags).toEqual(["herald_campaign", "herald_run", "herald_email"]);
   });
 
+  it("a From name with a comma or quotes goes out quoted as one mailbox, which Resend accepts (unquoted it is two, and the batch was refused)", async () => {
+    const c = await campaignFactory(t.services, { recipients: 3, settings: { fromName: 'Smith, Jones & "Co"' } });
+    const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });
+    const lane = await sendRun(t.services, transport, c.id, runId!, { workerId: "worker-a" });
+    expect(lane).toMatchObject({ sent: 3, failed: 0 });
+    expect(fake.state.accepted.map((e) => e.from)).toEqual(Array(3).fill('"Smith, Jones & \\"Co\\"" <team@herald.test>'));
+  });
+
   it("a worker that dies after Resend accepted a batch but before recording it: the batch is resent with the same key and nobody gets two emails", async () => {
     const c = await campaignFactory(t.services, { recipients: 150 });
     const { runId } = await transitionCampaign(t.services.db, c.id, "start", { source: "app" });

@@ -15,10 +15,21 @@ export interface AcceptedEmail {
   at: number;
 }
 
+const ADDRESS = /^[^\s@<>",;:]+@[^\s@<>",;:]+\.[^\s@<>",;:]+$/;
+/** One mailbox: `a@b.c`, `Name <a@b.c>` with no specials in the name, or `"Any, name" <a@b.c>`. */
+function isMailbox(from: string): boolean {
+  if (ADDRESS.test(from)) return true;
+  const m = /^(.*?)\s*<([^<>]+)>$/.exec(from);
+  if (!m || !ADDRESS.test(m[2]!)) return false;
+  const name = m[1]!;
+  return /^"(?:[^"\\]|\\.)*"$/.test(name) || !/[()<>[\]:;@\\,"]/.test(name);
+}
+
 /**
  * A local stand-in for Resend's API, strict like the real one: Bearer auth,
  * POST /emails/batch with at most 100 emails, `x-batch-validation`
- * strict|permissive, Idempotency-Key kept for 24 h (same key + payload answers
+ * strict|permissive (a From that is not one mailbox, attachments or
+ * scheduled_at in a batch are refused), Idempotency-Key kept for 24 h (same key + payload answers
  * the first response without sending; other payload or still running: 409),
  * a per-team rate limit answered with 429 rate_limit_exceeded and the
  * ratelimit-* / retry-after headers, and Resend's error body shape.
@@ -124,6 +135,8 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
       const list = Array.isArray(to) ? to : to ? [to] : [];
       if (list.some((a) => state.rejectAddresses.has(a))) problems.push({ index, message: "The recipient's domain does not accept email." });
       else if (!e.from || !e.subject) problems.push({ index, message: "Missing `from` or `subject` field." });
+      else if (!isMailbox(String(e.from))) problems.push({ index, message: "Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format." });
+      else if (req.url === "/emails/batch" && (e.attachments !== undefined || e.scheduled_at !== undefined)) problems.push({ index, message: "Attachments and `scheduled_at` are not supported in batch emails." });
       else if (!list.length || list.length > 50 || list.some((a) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a))) problems.push({ index, message: `Invalid \`to\` field. The email address needs to follow the \`email@example.com\` format.` });
       else if ((e.tags as Array<{ name: string; value: string }> | undefined)?.some((t) => !/^[A-Za-z0-9_-]{1,256}$/.test(t.name) || !/^[A-Za-z0-9_-]{1,256}$/.test(t.value))) problems.push({ index, message: "Tags should only contain ASCII letters, numbers, underscores, or dashes." });
     });
@@ -160,11 +173,11 @@ export async function startResendFake(options: { apiKey?: string; rps?: number; 
     url,
     apiKey,
     state,
-    /** How many times each recipient address was accepted. */
     /** Recipients accepted more than once. */
     duplicates() {
       return [...this.countsByRecipient().values()].filter((n) => n > 1).length;
     },
+    /** How many times each recipient address was accepted. */
     countsByRecipient() {
       const counts = new Map<string, number>();
       for (const e of state.accepted) for (const to of e.to) counts.set(to, (counts.get(to) ?? 0) + 1);
