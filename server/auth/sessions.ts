@@ -4,7 +4,7 @@ import { sessions, users } from "../../db/schema";
 import type { Database, Executor } from "../../db/client";
 import { Unauthorized } from "../errors";
 import { hashPassword, needsRehash, PASSWORD_MAX, verifyPassword } from "./password";
-import { assertNotLocked, clearAccount, recordFailure } from "./throttle";
+import { settleSuccess, takeAttempt } from "./throttle";
 import type { PublicUser } from "./users";
 
 export const SESSION_COOKIE = "herald_session";
@@ -28,21 +28,18 @@ export interface LoginOptions {
 }
 
 /**
- * Checks the throttle first (a locked account or address is refused before
- * any password is checked), then the password; failures are counted, and a
- * hash made with older parameters is replaced by a current one.
+ * Takes an attempt from the throttle first (a locked account or address is
+ * refused before any password is checked), then checks the password; a right
+ * one gives the attempt back, and a hash made with older parameters is
+ * replaced by a current one.
  */
 export async function login(db: Database, email: string, password: string, options: LoginOptions | string = {}): Promise<Session> {
   const { userAgent, address } = typeof options === "string" ? { userAgent: options, address: undefined } : options;
-  await assertNotLocked(db, email, address);
+  await takeAttempt(db, email, address);
   const [user] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email.trim()})`);
   const ok = password.length <= PASSWORD_MAX && (await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH));
-  if (!user || !ok) {
-    await recordFailure(db, email, address);
-    throw new Unauthorized(NO_MATCH);
-  }
-  if (user.disabledAt) throw new Unauthorized(NO_MATCH);
-  await clearAccount(db, email);
+  if (!user || !ok || user.disabledAt) throw new Unauthorized(NO_MATCH);
+  await settleSuccess(db, email, address);
   if (needsRehash(user.passwordHash)) {
     await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.id));
   }

@@ -5,6 +5,7 @@ import type { Database } from "../../db/client";
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../errors";
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, passwordProblem, verifyPassword } from "./password";
 import { endSessions } from "./sessions";
+import { settleSuccess, takeAttempt } from "./throttle";
 
 export const roles = ["admin", "editor", "viewer"] as const;
 export type Role = (typeof roles)[number];
@@ -96,12 +97,18 @@ export async function setPassword(db: Database, userId: number, password: string
   return row!;
 }
 
-/** A member changing their own password: the current one is asked for; their other sessions end. */
-export async function changeOwnPassword(db: Database, userId: number, current: string, next: string, keepSession?: string): Promise<void> {
+/**
+ * A member changing their own password: the current one is asked for, under
+ * the sign-in throttle (a stolen session must not guess it without limit, nor
+ * get past a locked account); their other sessions end.
+ */
+export async function changeOwnPassword(db: Database, userId: number, current: string, next: string, keepSession?: string, address?: string): Promise<void> {
   const user = await userById(db, userId);
+  await takeAttempt(db, user.email, address);
   if (!(await verifyPassword(current, user.passwordHash))) {
     throw new ValidationFailed("Your current password is not right.", { current: ["Your current password is not right."] });
   }
+  await settleSuccess(db, user.email, address);
   checkPassword(next, user.email);
   await db.update(users).set({ passwordHash: await hashPassword(next), updatedAt: new Date() }).where(eq(users.id, userId));
   await endSessions(db, userId, keepSession);

@@ -25,7 +25,7 @@ export const authRouter = router({
   changePassword: authedProcedure
     .input(z.object({ current: z.string().min(1, "Enter your current password").max(PASSWORD_MAX * 4), next: passwordField }))
     .mutation(async ({ ctx, input }) => {
-      await changeOwnPassword(ctx.services.db, ctx.user.id, input.current, input.next, ctx.sessionToken);
+      await changeOwnPassword(ctx.services.db, ctx.user.id, input.current, input.next, ctx.sessionToken, ctx.clientAddress);
       return { ok: true };
     }),
   /** Ends every session of the member, this one included. */
