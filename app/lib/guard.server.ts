@@ -58,7 +58,8 @@ const BASE = "http://herald.invalid";
  * Only paths on Herald itself: `next` must not become an open redirect.
  * Browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil` is
  * `//evil`; such input is refused outright, then the URL is resolved the
- * way a browser would and must stay on Herald's own origin.
+ * way a browser would, must stay on Herald's own origin, and the path it
+ * comes to must not start with `//` (dot segments: `/.//evil.com`).
  */
 export function safeNext(next: string | null | undefined, fallback = "/campaigns"): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
@@ -69,6 +70,8 @@ export function safeNext(next: string | null | undefined, fallback = "/campaigns
   } catch {
     return fallback;
   }
-  if (url.origin !== BASE || next.startsWith("//")) return fallback;
-  return url.pathname + url.search + url.hash;
+  const path = url.pathname + url.search + url.hash;
+  // Checked on what is returned: `/.//evil.com` resolves to the path `//evil.com`, which a browser reads as another host.
+  if (url.origin !== BASE || !path.startsWith("/") || path.startsWith("//")) return fallback;
+  return path;
 }

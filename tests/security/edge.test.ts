@@ -158,12 +158,14 @@ describe("body limits", () => {
 });
 
 describe("redirects after sign-in", () => {
-  it("never leave Herald: /login?next=/%09/evil.example/x goes to /campaigns, signed in or out", async () => {
+  it("never leave Herald: /login?next=/%09/evil.example/x or /.//evil.example goes to /campaigns, signed in or out", async () => {
     const user = await userFactory(t.services);
     const cookie = await signIn(server.base, user.email, user.password);
     const signedIn = await fetch(`${server.base}/login?next=/%09/evil.example/x`, { headers: { cookie }, redirect: "manual" });
     expect(signedIn.headers.get("location")).toBe("/campaigns");
-    for (const next of ["/\t/evil.example/x", "/\\evil.example", "//evil.example", "/\n/evil.example", "https://evil.example/"]) {
+    const dotted = await fetch(`${server.base}/login?next=/.//evil.example`, { headers: { cookie }, redirect: "manual" });
+    expect(dotted.headers.get("location")).toBe("/campaigns");
+    for (const next of ["/\t/evil.example/x", "/\\evil.example", "//evil.example", "/\n/evil.example", "https://evil.example/", "/.//evil.example/phish", "/..//evil.example", "/%2e%2e//evil.example", "/x/..//evil.example"]) {
       const res = await formPost(`${server.base}/login`, { email: user.email, password: user.password, next }, server.origin);
       expect(res.headers.get("location"), next).toBe("/campaigns");
     }
