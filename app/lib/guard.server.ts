@@ -11,6 +11,20 @@ const status: Partial<Record<string, number>> = {
   NOT_FOUND: 404, FORBIDDEN: 403, BAD_REQUEST: 400, CONFLICT: 409, UNAUTHORIZED: 401, TOO_MANY_REQUESTS: 429,
 };
 
+/** Run numbers are integer columns; ids are bigint, read as JavaScript's safe integers. */
+export const RUN_NUMBER_MAX = 2_147_483_647;
+
+/**
+ * A number in the address (a campaign's id, a run's number). Anything that is
+ * not one Herald could hold is a page that does not exist: 404 with a
+ * sentence, before any query is made.
+ */
+export function pathNumber(value: string | undefined, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^[0-9]{1,16}$/.test(value ?? "") || !Number.isSafeInteger(n) || n < 1 || n > max) throw new Response(`There is no such ${what}.`, { status: 404 });
+  return n;
+}
+
 /** Runs a loader's tRPC calls; no session sends the user to sign in, other errors become HTTP responses. */
 export async function guarded<T>(request: Request, fn: () => Promise<T>): Promise<T> {
   try {

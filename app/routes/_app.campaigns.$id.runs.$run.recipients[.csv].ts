@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { guarded } from "../lib/guard.server";
+import { guarded, pathNumber, RUN_NUMBER_MAX } from "../lib/guard.server";
 import { recipientQuery } from "../lib/recipient-filters";
 
 /** A run's recipients matching the page's filters (status, what they did, search), as a CSV download. */
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
-  const campaignId = Number(params.id);
-  const runNumber = Number(params.run);
+  const campaignId = pathNumber(params.id, "campaign");
+  const runNumber = pathNumber(params.run, "run", RUN_NUMBER_MAX);
   const filters = recipientQuery(new URL(request.url).searchParams);
   const csv = await guarded(request, () => context.trpc.engagement.recipientsCsv({ campaignId, runNumber, ...filters }));
   const name = [filters.status, filters.engagement].filter(Boolean).join("-") || "all";

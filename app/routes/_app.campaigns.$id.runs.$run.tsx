@@ -6,7 +6,7 @@ import { LinkTable } from "../components/LinkTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { When } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
-import { guarded } from "../lib/guard.server";
+import { guarded, pathNumber, RUN_NUMBER_MAX } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
 import { ENGAGEMENT_OPTIONS, RECIPIENT_STATUSES, recipientQuery } from "../lib/recipient-filters";
@@ -16,8 +16,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Run ${
 
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
-  const campaignId = Number(params.id);
-  const runNumber = Number(params.run);
+  const campaignId = pathNumber(params.id, "campaign");
+  const runNumber = pathNumber(params.run, "run", RUN_NUMBER_MAX);
   const url = new URL(request.url);
   const [campaign, page, links, smsCost] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.heading({ campaignId }),

@@ -26,7 +26,9 @@ export async function action({ context, request }: ActionFunctionArgs) {
     if (!result.ok) return json({ error: null, report: null, added: null, addError: result.error }, { status: 400 });
     return redirect(`/leads/${result.value.id}`);
   }
-  const form = await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: 50_000_000 }));
+  // A body that is not the import form (broken multipart, JSON) is the client's mistake: a sentence, not an error page.
+  const form = await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: 50_000_000 })).catch(() => null);
+  if (!form) return json({ error: "Herald could not read that upload. Choose a CSV file and import it again.", report: null, added: null, addError: null }, { status: 400 });
   const file = form.get("file");
   if (!(file instanceof Blob) || file.size === 0) return json({ error: "Choose a CSV file to import.", report: null, added: null, addError: null }, { status: 400 });
   const csv = await file.text();

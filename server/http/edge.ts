@@ -115,12 +115,14 @@ function refuse(res: Response, status: number, message: string) {
   res.status(status).type("text/plain").send(message);
 }
 
-/** The last handler: expected HTTP errors keep their sentence; anything else is masked and logged under a ref. */
+/** The last handler: a client's error (4xx) keeps its status with a fixed sentence; anything else is masked and logged under a ref. */
 export function finalErrorHandler(services: Services): ErrorRequestHandler {
   return (error: { status?: number; statusCode?: number; expose?: boolean; message?: string; stack?: string }, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const status = error.status ?? error.statusCode ?? 500;
-    if (status >= 400 && status < 500 && error.expose) {
+    // A client's error keeps its status with a fixed sentence (the error's own message is never sent): a body that does
+    // not parse, or an address with broken percent-encoding (Express marks that 400 without `expose`).
+    if (status >= 400 && status < 500) {
       return refuse(res, status, status === 413 ? `That request is too large: Herald accepts at most ${mb(BODY_LIMIT)}.` : "Herald could not read that request.");
     }
     const ref = errorRef();

@@ -6,7 +6,7 @@ import { campaignListInput, listCampaigns } from "../campaigns/list";
 import { preflight } from "../campaigns/preflight";
 import { campaignSettingsInput } from "../campaigns/schema";
 import { RUN_AUDIENCES } from "../runs/audience";
-import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runRecipientsPage } from "../runs/queries";
+import { failedRecipientsCsv, getRun, listRuns, recipientsInput, runNumberField, runRecipientsPage } from "../runs/queries";
 import { runTimeline } from "../runs/waiting";
 import { providerStatus } from "../sending/health";
 import { sendTest } from "../sending/test-send";
@@ -14,7 +14,7 @@ import { smsCostShown } from "../sms/cost";
 import { campaignEditorProcedure, campaignProcedure } from "../trpc/campaign-procedure";
 import { authedProcedure, editorProcedure, router } from "../trpc/init";
 
-const runNumber = z.object({ runNumber: z.number().int().positive() });
+const runNumber = z.object({ runNumber: runNumberField });
 const version = z.object({ expectedVersion: z.number().int().optional() });
 const audienceEnum = z.enum(RUN_AUDIENCES);
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { recipientFilters, recipientsCsv } from "../runs/engagement";
-import { getRun } from "../runs/queries";
+import { getRun, runNumberField } from "../runs/queries";
 import { linkStats } from "../stats/links";
 import { campaignProcedure } from "../trpc/campaign-procedure";
 import { router } from "../trpc/init";
 
-const runNumber = z.number().int().positive();
+const runNumber = runNumberField;
 
 /** Who engaged and with what: per link and per person (docs/decisions/020). Viewers may read all of it. */
 export const engagementRouter = router({

@@ -13,6 +13,9 @@ export async function listRuns(db: Executor, campaignId: number) {
   return rows.map((r) => ({ ...r, rates: ratesOf(r) }));
 }
 
+/** A run's number as input: run_number is an integer column, so a larger number is no run at all (not a database error). */
+export const runNumberField = z.number().int().positive().max(2_147_483_647, "There is no such run.");
+
 /** A run's row and rates (one indexed read; its emails by status are in runTimeline). */
 export async function getRun(db: Executor, campaignId: number, runNumber: number) {
   const [run] = await db.select().from(campaignRuns).where(and(eq(campaignRuns.campaignId, campaignId), eq(campaignRuns.runNumber, runNumber)));
@@ -22,8 +25,8 @@ export async function getRun(db: Executor, campaignId: number, runNumber: number
 
 export const recipientsInput = recipientFilters.extend({
   campaignId: z.number().int().positive(),
-  runNumber: z.number().int().positive(),
-  page: z.number().int().min(1).default(1),
+  runNumber: runNumberField,
+  page: z.number().int().min(1).max(1_000_000).default(1),
   pageSize: z.number().int().min(1).max(500).default(50),
 });
 

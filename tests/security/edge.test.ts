@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../db/client";
 import { useTestDatabase } from "../helpers/db";
+import { campaignFactory } from "../helpers/engine";
 import { userFactory } from "../helpers/factories";
 import { signIn, startTestServer } from "../helpers/http";
 import { capturingLogger, formPost, trpcInput } from "./helpers";
@@ -216,6 +217,35 @@ describe("errors in production", () => {
       await broken.close().catch(() => {});
     }
   }, 30_000);
+});
+
+describe("input beyond anything Herald holds", () => {
+  it("a run number too large for any run, a broken upload, or an address with broken percent-encoding gets a 4xx with a sentence, not 'Something went wrong'", async () => {
+    const user = await userFactory(t.services, { role: "viewer" });
+    const cookie = await signIn(production.base, user.email, user.password);
+    const c = await campaignFactory(t.services, { recipients: 1 });
+    const huge = 99_999_999_999;
+    const page = await fetch(`${production.base}/campaigns/${c.id}/runs/${huge}`, { headers: { cookie } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).not.toContain("Something went wrong");
+    const csv = await fetch(`${production.base}/campaigns/${c.id}/runs/${huge}/failed.csv`, { headers: { cookie } });
+    expect(csv.status).toBe(404);
+    const api = await fetch(`${production.base}/api/trpc/campaigns.run?input=${trpcInput({ campaignId: c.id, runNumber: huge })}`, { headers: { cookie } });
+    expect(api.status).toBe(400);
+    expect(await api.text()).toContain("There is no such run.");
+    const editor = await userFactory(t.services, { role: "editor" });
+    const editorCookie = await signIn(production.base, editor.email, editor.password);
+    for (const body of ["--x\r\nbroken", JSON.stringify({ csv: "email\n" })]) {
+      const upload = await fetch(`${production.base}/leads?index`, { method: "POST", headers: { cookie: editorCookie, "content-type": body.startsWith("{") ? "application/json" : "multipart/form-data; boundary=x", ...production.origin }, body });
+      expect(upload.status).toBe(400);
+      expect(await upload.text()).toContain("Herald could not read that upload");
+    }
+    for (const path of ["/u/%ff%fe", "/c/%ff", "/o/%ff.gif", "/campaigns/%ff"]) {
+      const res = await fetch(`${production.base}${path}`, { headers: { cookie }, redirect: "manual" });
+      expect(res.status, path).toBe(400);
+      expect(await res.text(), path).not.toContain("Something went wrong");
+    }
+  });
 });
 
 describe("the tRPC endpoint", () => {
