@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { sql } from "drizzle-orm";
 import { Resend } from "resend";
 import { z } from "zod";
@@ -50,18 +51,25 @@ export type WebhookOutcome = { status: 200 | 400; message: string };
 
 const tagValue = (tags: z.infer<typeof tagsSchema>, name: string) =>
   Array.isArray(tags) ? tags.find((t) => t.name === name)?.value : tags?.[name];
+/** Herald's own tags hold plain ids; anything else ("4.5", "1e400") names no email, and the provider id is looked up instead. */
+const tagId = (value: string | undefined) => (value && /^[1-9][0-9]{0,14}$/.test(value) ? Number(value) : 0);
+/** Resend retries a delivery for about a day and a half: an event three days off names a time no real delivery has. */
+const EVENT_AGE_MAX_MS = 3 * 86_400_000;
 
 /** Handles one verified Resend webhook delivery. Unknown emails and types are acknowledged and ignored. */
 export async function handleResendEvent(db: Database, secret: string, deliveryId: string, body: unknown): Promise<WebhookOutcome> {
   const parsed = eventSchema.safeParse(body);
   if (!parsed.success) return { status: 400, message: "not a Resend event" };
   const { type, data, created_at } = parsed.data;
-  const occurredAt = created_at && !Number.isNaN(Date.parse(created_at)) ? new Date(created_at) : new Date();
+  const at = created_at ? Date.parse(created_at) : NaN;
+  const occurredAt = Number.isNaN(at) ? new Date() : new Date(at);
+  // Signed but unrecordable data is acknowledged, not refused: Resend retries every answer but 2xx for a day and a half.
+  if (Math.abs(occurredAt.getTime() - Date.now()) > EVENT_AGE_MAX_MS) return { status: 200, message: "created_at is days away from now: not a time Herald records; ignored" };
 
   if (type === "email.received") return handleInbound(db, secret, deliveryId, data);
 
-  let campaignId = Number(tagValue(data.tags, "herald_campaign"));
-  let scheduledEmailId = Number(tagValue(data.tags, "herald_email"));
+  let campaignId = tagId(tagValue(data.tags, "herald_campaign"));
+  let scheduledEmailId = tagId(tagValue(data.tags, "herald_email"));
   if ((!campaignId || !scheduledEmailId) && data.email_id) {
     const [row] = await db.execute<{ campaign_id: number; id: number }>(sql`select campaign_id, id from scheduled_emails where provider_message_id = ${data.email_id} limit 1`);
     campaignId = row?.campaign_id ?? 0;
@@ -78,7 +86,7 @@ export async function handleResendEvent(db: Database, secret: string, deliveryId
   if (!hitType) return { status: 200, message: `${type} needs nothing from Herald` };
 
   const userAgent = data.click?.userAgent;
-  const ip = data.click?.ipAddress && /^[0-9a-f.:]+$/i.test(data.click.ipAddress) ? data.click.ipAddress : undefined;
+  const ip = data.click?.ipAddress && isIP(data.click.ipAddress) ? data.click.ipAddress : undefined;
   const recorded = await db.transaction(async (tx) => {
     const ok = await recordHit(tx, {
       campaignId, scheduledEmailId, type: hitType, occurredAt, providerEventId: deliveryId,

@@ -157,4 +157,22 @@ describe("replies", () => {
     expect((await getCampaign(t.services.db, c.id)).replied).toBe(1);
     expect((await verifyCounters(t.services.db)).drift).toEqual([]);
   });
+
+  it("signed events Herald cannot record are acknowledged, not answered 503 for Resend to retry for a day and a half; a bad click address is dropped, not the click", async () => {
+    const { c, emails } = await sent(1);
+    const id = emails[0]!.id;
+    const events = () => t.services.db.execute(sql`select 1 from email_events where campaign_id = ${c.id} and type <> 'sent'`);
+    for (const created_at of ["1970-01-01T00:00:00Z", "2999-01-01T00:00:00Z"]) {
+      const old = await deliverWebhook(url, secret, { ...event("email.opened", c.id, id), created_at });
+      expect(old).toMatchObject({ status: 200, body: { message: expect.stringContaining("ignored") } });
+    }
+    for (const tag of ["4.5", "1e400"]) {
+      const odd = await deliverWebhook(url, secret, { type: "email.delivered", created_at: new Date().toISOString(), data: { email_id: "re_unknown", tags: { herald_campaign: tag, herald_email: tag } } });
+      expect(odd).toMatchObject({ status: 200, body: { message: "not an email Herald sent; ignored" } });
+    }
+    expect(await events()).toHaveLength(0);
+    const click = await deliverWebhook(url, secret, event("email.clicked", c.id, id, { click: { link: "https://example.com/", ipAddress: "1.2.3.4.5", userAgent: "Mozilla/5.0" } }));
+    expect(click).toMatchObject({ status: 200, body: { message: "recorded clicked" } });
+    expect(await events()).toHaveLength(1);
+  });
 });
