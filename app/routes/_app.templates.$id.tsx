@@ -135,7 +135,7 @@ export default function TemplateEditor() {
           {preview.data?.error ? null : p ? (
             <>
               <div><span className="muted small">Subject</span><div className="strong">{p.subject}</div></div>
-              {p.droppedLinks?.length ? <p role="alert" className="error">{p.droppedLinks.length === 1 ? "A link was" : `${p.droppedLinks.length} links were`} removed because only http(s) and mailto links are sent: {p.droppedLinks.join(", ")}</p> : null}
+              {p.droppedLinks?.length ? <p role="alert" className="error">{p.droppedLinks.length === 1 ? "One thing was" : `${p.droppedLinks.length} things were`} removed, because emails carry only http(s) and mailto links, images from the web or inline, and no scripts or event handlers: {p.droppedLinks.join(", ")}</p> : null}
               <iframe className="email" title="HTML preview" sandbox="" srcDoc={p.html} />
               <pre className="preview small" style={{ whiteSpace: "pre-wrap" }}>{p.text}</pre>
             </>

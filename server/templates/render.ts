@@ -31,7 +31,7 @@ export function renderString(source: string, data: MergeData, mode: "html" | "te
 }
 
 export interface Rendered extends TemplateParts {
-  /** Link targets removed from the HTML because they were not http(s) or mailto; a preview says so. */
+  /** What was removed from the HTML (links that were not http(s) or mailto, unsafe sources, scripts, event handlers); a preview says so. */
   droppedLinks: string[];
 }
 
@@ -45,8 +45,15 @@ export function renderTemplate(template: TemplateParts, data: MergeData): Render
   };
 }
 
-const HREF = /(\s)(href|xlink:href|action|formaction)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)/gi;
+/** A start tag, quoted attribute values may hold `>`. */
+const TAG_OPEN = /<[a-zA-Z][^\s/>]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*\s*\/?>/g;
+const ATTRIBUTE = /(\s)([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)/g;
+const LINK_ATTRIBUTES = new Set(["href", "xlink:href", "action", "formaction"]);
+const SOURCE_ATTRIBUTES = new Set(["src", "srcset", "background", "poster"]);
 const ALLOWED_SCHEME = /^(https?|mailto):/i;
+const ALLOWED_SOURCE = /^(https?:|cid:|data:image\/(png|gif|jpe?g|webp);)/i;
+/** Content that runs or navigates by itself: scripts, and a refresh that sends the reader elsewhere. */
+const ACTIVE_ELEMENTS = /<script\b[\s\S]*?(<\/script\s*>|$)|<meta\b[^>]*http-equiv\s*=\s*["']?refresh[^>]*>/gi;
 const named: Record<string, string> = { amp: "&", colon: ":", tab: "\t", newline: "\n", sol: "/", lpar: "(", rpar: ")", quot: '"', apos: "'" };
 
 /** The URL a browser would see: entities decoded, the tabs and newlines it ignores removed. */
@@ -62,17 +69,36 @@ function decodeAttribute(value: string): string {
 /**
  * Only http(s) and mailto links survive (and in-page `#` anchors): a lead's
  * data must not turn `href="{{website}}"` into `javascript:`. Anything else,
- * scheme-less paths included (they mean nothing in an email), loses the attribute.
+ * scheme-less paths included (they mean nothing in an email), loses the
+ * attribute. Images and other sources keep http(s), cid: and inline images
+ * only; event handlers (`onerror=`), scripts and refreshes are removed. Only
+ * inside tags: text that reads `href=` stays text.
  */
 export function safeHrefs(html: string): { html: string; dropped: string[] } {
   const dropped: string[] = [];
-  const out = html.replace(HREF, (match, space: string, _name: string, _eq: string, quoted: string) => {
-    const raw = quoted.replace(/^["']|["']$/g, "");
-    const url = decodeAttribute(raw);
-    if (url.startsWith("#") || ALLOWED_SCHEME.test(url)) return match;
-    dropped.push(raw);
-    return space;
+  const inert = html.replace(ACTIVE_ELEMENTS, (element) => {
+    dropped.push(element.length > 80 ? `${element.slice(0, 77)}...` : element);
+    return "";
   });
+  const out = inert.replace(TAG_OPEN, (tag) =>
+    tag.replace(ATTRIBUTE, (match, space: string, name: string, _eq: string, quoted: string) => {
+      const attribute = name.toLowerCase();
+      const raw = quoted.replace(/^["']|["']$/g, "");
+      const url = decodeAttribute(raw);
+      if (attribute.startsWith("on")) {
+        dropped.push(`${name}=${raw}`);
+        return space;
+      }
+      if (LINK_ATTRIBUTES.has(attribute) && !(url.startsWith("#") || ALLOWED_SCHEME.test(url))) {
+        dropped.push(raw);
+        return space;
+      }
+      if (SOURCE_ATTRIBUTES.has(attribute) && !ALLOWED_SOURCE.test(url)) {
+        dropped.push(raw);
+        return space;
+      }
+      return match;
+    }));
   return { html: out, dropped };
 }
 

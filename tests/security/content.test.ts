@@ -43,6 +43,18 @@ describe("templates", () => {
     expect(preview.droppedLinks).toEqual(["javascript:alert(document.cookie)", "java&#x09;script:alert(1)"]);
   });
 
+  it("scripts, event handlers, refreshes and unsafe image sources are removed too; web, cid and inline images and text that reads like an attribute stay", async () => {
+    const editor = await callerAs(t.services, "editor");
+    const preview = await editor.templates.preview({
+      draft: { subject: "Hi", text: "", html: `<iframe src="javascript:alert(7)"></iframe><meta http-equiv=refresh content="0;url=javascript:x"><img src=x onerror=alert(12)><script>alert(1)</script>` +
+        `<img src="https://cdn.example/logo.png" alt="logo"><img src="cid:logo"><img src="data:image/png;base64,AAAA"><p title="a>b">Pay online = now, href=later</p>` },
+    });
+    expect(preview.html).not.toMatch(/javascript|onerror|<script|refresh/i);
+    expect(preview.html).toContain('<img src="https://cdn.example/logo.png" alt="logo"><img src="cid:logo"><img src="data:image/png;base64,AAAA">');
+    expect(preview.html).toContain('<p title="a>b">Pay online = now, href=later</p>');
+    expect(preview.droppedLinks).toEqual(['<meta http-equiv=refresh content="0;url=javascript:x">', "<script>alert(1)</script>", "javascript:alert(7)", "x", "onerror=alert(12)"]);
+  });
+
   it("refuses line breaks in template names and subjects, campaign names and from names, with a sentence", async () => {
     const editor = await callerAs(t.services, "editor");
     await expect(editor.templates.create({ name: "T", subject: "Hello\r\nBcc: victim@example.com", html: "<p>x</p>" })).rejects.toThrow("The subject cannot contain line breaks");
