@@ -65,6 +65,8 @@ export function createHttpApp(services: Services, build: ServerBuild, health: He
     res.status(database === "ok" ? 200 : 503).json(body);
   });
 
+  // The unsubscribe page shows a recipient's address: no browser or proxy keeps it.
+  app.use("/u", noStore);
   app.use(unsubscribeRoutes(services));
   app.use(trackingRoutes(services));
   app.use(webhookRoutes(services));

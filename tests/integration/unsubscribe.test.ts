@@ -62,6 +62,7 @@ describe("unsubscribe links", () => {
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`Stop all emails to <strong>${c.audience.emails[0]}</strong>`);
+    expect(page.headers.get("cache-control"), "the page shows the address: no browser or proxy keeps it").toBe("no-store");
     const [n] = await t.services.db.execute<{ n: number }>(sql`select count(*)::int as n from suppressions where lower(email) = lower(${c.audience.emails[0]!})`);
     expect(n!.n).toBe(0);
     const confirmed = await fetch(url, { method: "POST" });
