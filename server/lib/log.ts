@@ -12,13 +12,17 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
-/** Secrets are never logged: any field whose name looks like one is masked. */
+/** A failed query's message and stack list its parameters (addresses, hashes, bodies): the statement stays, they go. */
+const QUERY_PARAMS = /\nparams: [\s\S]*?(?=\n\s+at |$)/g;
+const withoutParams = (text: string) => text.replace(QUERY_PARAMS, "\nparams: [redacted]");
+
+/** Secrets are never logged: any field whose name looks like one is masked, and so are a failed query's parameters. */
 function redact(fields: Fields): Fields {
   const out: Fields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEY.test(k)) out[k] = "[redacted]";
-    else if (v instanceof Error) out[k] = v.message;
-    else out[k] = v;
+    else if (v instanceof Error) out[k] = withoutParams(v.message);
+    else out[k] = typeof v === "string" ? withoutParams(v) : v;
   }
   return out;
 }
