@@ -1,6 +1,6 @@
 import { formatCost, type Cost } from "../../shared/money";
 import { SMS_LABELS, smsRatesOf, type SmsCounts } from "../../shared/sms-rates";
-import { fmtInt, fmtPct } from "../lib/format";
+import { fmtCount, fmtInt, fmtPct } from "../lib/format";
 import { Kpi } from "./Kpi";
 
 /**
@@ -18,7 +18,7 @@ export function SmsCounters({ counts, cost, title = "Text messages (SMS)" }: { c
       <div className="kpis">
         <Kpi label="People texted" value={fmtInt(counts.peopleTexted)} hint="at least one text accepted by Twilio" />
         <Kpi label="Texts sent" value={fmtInt(counts.smsSent)} hint="accepted by Twilio" />
-        <Kpi label="Delivered" value={fmtInt(counts.smsDelivered)} hint={`texts, to ${fmtInt(counts.peopleTextDelivered)} people`} />
+        <Kpi label="Delivered" value={fmtInt(counts.smsDelivered)} hint={`texts, to ${fmtCount(counts.peopleTextDelivered, "person", "people")}`} />
         <Kpi label="Failed" value={fmtInt(counts.smsFailed)} hint="texts refused, undelivered or failed" />
         <Kpi label="Replies" value={fmtInt(counts.smsReplied)} hint="people" />
         <Kpi label="Opt-outs" value={fmtInt(counts.smsOptedOut)} hint="people who texted STOP" />

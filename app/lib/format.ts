@@ -1,5 +1,7 @@
 const numberFormat = new Intl.NumberFormat("en-US");
 export const fmtInt = (n: number | null | undefined) => (n == null ? "–" : numberFormat.format(n));
+/** A count with its noun: "1 person", "3 people". */
+export const fmtCount = (n: number | null | undefined, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
 export const fmtPct = (r: number | null | undefined) => (r == null ? "–" : `${(r * 100).toFixed(r < 0.1 ? 1 : 0)}%`);
 
 /**

@@ -9,7 +9,7 @@ import { LinkTable } from "../components/LinkTable";
 import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
 import { When, Ago } from "../components/Time";
-import { fmtDate, fmtInt, fmtPct } from "../lib/format";
+import { fmtCount, fmtDate, fmtInt, fmtPct } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -35,6 +35,20 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
 }
 
 const audiences = ["everyone", "failed", "not_opened", "not_clicked", "not_mailed", "not_human_opened", "not_human_clicked"] as const;
+
+/** What a lifecycle action did, as a sentence (a run's number and size when it made one). */
+function doneMessage(intent: string, value: unknown): string {
+  const run = value && typeof value === "object" && "runNumber" in value ? (value as { runNumber?: number; scheduled?: number; recipients?: number }) : null;
+  if (run?.runNumber !== undefined) {
+    return `Run ${run.runNumber} created: ${fmtCount(run.scheduled ?? 0, "email", "emails")} scheduled for ${fmtCount(run.recipients ?? 0, "person", "people")}.`;
+  }
+  const said: Record<string, string> = {
+    pause: "Paused: no more emails go out until you resume.",
+    resume: "Resumed: sending again.",
+    cancel: "Cancelled: the emails not yet sent will not go out.",
+  };
+  return said[intent] ?? "Saved.";
+}
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const id = campaignId(params);
@@ -70,7 +84,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
     }
   });
   if (result.ok && result.value && typeof result.value === "object" && "redirect" in result.value) return redirect(String(result.value.redirect));
-  const done = result.ok && result.value && typeof result.value === "object" && "message" in result.value ? String(result.value.message) : `Done: ${intent}.`;
+  const done = result.ok && result.value && typeof result.value === "object" && "message" in result.value ? String(result.value.message) : doneMessage(intent, result.ok ? result.value : null);
   return json(result.ok ? { ok: true as const, message: done } : { ok: false as const, message: result.error }, { status: result.ok ? 200 : 409 });
 }
 
@@ -136,7 +150,7 @@ export default function CampaignPage() {
 
       <div className="kpis">
         <Kpi label="Runs" value={fmtInt(c.lifetimeRuns)} />
-        <Kpi label="Emails sent (lifetime)" value={fmtInt(c.sent)} hint={`to ${fmtInt(c.peopleSent)} people`} />
+        <Kpi label="Emails sent (lifetime)" value={fmtInt(c.sent)} hint={`to ${fmtCount(c.peopleSent, "person", "people")}`} />
         <Kpi label="Failed emails" value={fmtInt(c.failed)} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(c.rates.open)} hint={`${fmtInt(c.opened)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}`} />
         <Kpi label={RATE_LABELS.humanOpen} value={fmtPct(c.rates.humanOpen)} hint={`${fmtInt(c.humanOpened)} of ${fmtInt(c.rates.base.count)} ${c.rates.base.of}, machines left out`} />

@@ -5,7 +5,7 @@ import { SmsCounters } from "../components/SmsCounters";
 import { LinkTable } from "../components/LinkTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { When } from "../components/Time";
-import { fmtInt, fmtPct } from "../lib/format";
+import { fmtCount, fmtInt, fmtPct } from "../lib/format";
 import { guarded, pathNumber, RUN_NUMBER_MAX } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
@@ -51,7 +51,7 @@ export default function RunDetail() {
       <div className="kpis">
         <Kpi label="Recipients" value={fmtInt(run.recipients)} />
         <Kpi label="Scheduled messages" value={fmtInt(run.scheduledCount)} hint="emails and texts, every step" />
-        <Kpi label="Emails sent" value={fmtInt(run.sent)} hint={`to ${fmtInt(run.peopleSent)} people`} />
+        <Kpi label="Emails sent" value={fmtInt(run.sent)} hint={`to ${fmtCount(run.peopleSent, "person", "people")}`} />
         <Kpi label="Failed emails" value={fmtInt(run.failed)} />
         <Kpi label={RATE_LABELS.open} value={fmtPct(run.rates.open)} hint={`${fmtInt(run.opened)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />
         <Kpi label={RATE_LABELS.click} value={fmtPct(run.rates.click)} hint={`${fmtInt(run.clicked)} of ${fmtInt(run.rates.base.count)} ${run.rates.base.of}`} />

@@ -1,6 +1,6 @@
 import { json, redirect, unstable_parseMultipartFormData, unstable_createMemoryUploadHandler, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { fmtInt } from "../lib/format";
+import { fmtCount, fmtInt } from "../lib/format";
 import { attempt, guarded } from "../lib/guard.server";
 import { usePageLink } from "../lib/paging";
 
@@ -82,7 +82,7 @@ export default function Leads() {
           {r ? (
             <div role="status" className="stack">
               <p className={r.rejectedCount ? "error" : "notice"}>
-                Read {fmtInt(r.rows)} {r.rows === 1 ? "row" : "rows"} into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtInt(r.duplicates)} duplicates in the file, {fmtInt(r.rejectedCount)} rejected, {fmtInt(r.unchanged)} unchanged.
+                Read {fmtInt(r.rows)} {r.rows === 1 ? "row" : "rows"} into “{r.list?.name}”: {fmtInt(r.created)} new, {fmtInt(r.updated)} updated, {fmtCount(r.duplicates, "duplicate", "duplicates")} in the file, {fmtInt(r.rejectedCount)} rejected, {fmtInt(r.unchanged)} unchanged.
                 {r.rejectedCount ? ` ${fmtInt(r.rejectedCount)} ${r.rejectedCount === 1 ? "row was" : "rows were"} not imported: fix ${r.rejectedCount === 1 ? "it" : "them"} and import again.` : " Every row is in."}
               </p>
               {r.suppressedCount ? (

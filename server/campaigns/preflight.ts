@@ -93,7 +93,7 @@ function describe(p: Preflight): string[] {
   const words = messageWords({ email: p.steps - p.smsSteps, sms: p.smsSteps });
   const both = p.smsSteps && p.smsSteps < p.steps ? " (emails and texts)" : "";
   const out = [`${people(p.recipients)} (${p.audienceLabel}) will get ${p.steps === 1 ? `one ${words.one}` : `up to ${p.steps} ${words.many} each${both}`}: ${p.smsSteps ? "up to " : ""}${n(p.emails)} ${words.many} in all.`];
-  if (p.suppressed) out.push(`${people(p.suppressed)} of the audience are left out: suppressed, unsubscribed, bounced or complained before.`);
+  if (p.suppressed) out.push(`${people(p.suppressed)} of the audience ${p.suppressed === 1 ? "is" : "are"} left out: suppressed, unsubscribed, bounced or complained before.`);
   if (p.outsideWindow) out.push(`${people(p.recipients === p.outsideWindow ? p.outsideWindow : p.outsideWindow)} are outside the sending window now: their mail waits until it opens.`);
   for (const m of p.missingFields) out.push(`${people(m.recipients)} have no ${m.tag}: {{${m.tag}}} renders blank for them (add a fallback like {{${m.tag}|there}}).`);
   if (p.unknownTags.length) out.push(`No recipient has ${p.unknownTags.map((t) => `{{${t}}}`).join(", ")}: ${p.unknownTags.length === 1 ? "it renders" : "they render"} blank (or as the fallback) for everyone. Check the spelling.`);

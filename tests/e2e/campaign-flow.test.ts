@@ -52,7 +52,7 @@ describe("a team member in the browser", () => {
     await page.setInputFiles('input[name="file"]', { name: "leads.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
     await page.getByLabel("Into list").fill("E2E list");
     await page.getByRole("button", { name: "Import" }).click();
-    await expect.poll(() => page.getByRole("status").innerText()).toContain("40 new, 0 updated, 1 duplicates in the file, 1 rejected");
+    await expect.poll(() => page.getByRole("status").innerText()).toContain("40 new, 0 updated, 1 duplicate in the file, 1 rejected");
     expect(await page.getByRole("cell", { name: '"broken-address" is not a valid email address' }).count()).toBe(1);
     expect(await page.getByRole("cell", { name: "42" }).count()).toBe(1);
     await screenshot(page, "03-import-report");

@@ -290,7 +290,8 @@ describe("daily work without friction (issue 16)", () => {
     const draft = await campaignId("November product update");
     const [list] = await t.services.db.execute<{ id: number }>(sql`select id from lists order by id limit 1`);
     const [lead] = await t.services.db.execute<{ id: number }>(sql`select id from leads order by id limit 1`);
-    const pages = [`/lists/${list!.id}`, `/leads/${lead!.id}`, "/leads?page=1", "/campaigns", `/campaigns/${draft}`, `/campaigns/${sent.id}`, `/campaigns/${sent.id}/runs/1`, `/outbox?open=${message!.id}`, "/campaigns/new", `/campaigns/${draft}/edit`, "/outbox", "/suppressions", "/analytics", "/leads", "/templates", "/team", "/sync", "/no-such-page"];
+    const templates = await t.services.db.execute<{ id: number }>(sql`select id from templates order by id`);
+    const pages = [...templates.map((x) => `/templates/${x.id}`), "/templates/new", `/lists/${list!.id}`, `/leads/${lead!.id}`, "/leads?page=1", "/campaigns", `/campaigns/${draft}`, `/campaigns/${sent.id}`, `/campaigns/${sent.id}/runs/1`, `/outbox?open=${message!.id}`, "/campaigns/new", `/campaigns/${draft}/edit`, "/outbox", "/suppressions", "/analytics", "/leads", "/templates", "/team", "/sync", "/no-such-page"];
     const wide: string[] = [];
     for (const path of pages) {
       await visit(page, path);
@@ -299,7 +300,11 @@ describe("daily work without friction (issue 16)", () => {
         await page.getByRole("button", { name: "Add step" }).click();
       }
       const { scroll, viewport } = await overflow(page);
-      if (scroll > viewport) wide.push(`${path}: ${scroll} px`);
+      if (scroll > viewport) {
+        // Name what sticks out, so the failure says where to look.
+        const culprit = await page.evaluate((width) => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > width + 1).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(-3).join(", "), viewport);
+        wide.push(`${path}: ${scroll} px (${culprit})`);
+      }
       await screenshot(page, `i16-390${path.replace(/\W+/g, "-")}`);
     }
     expect(wide).toEqual([]);
