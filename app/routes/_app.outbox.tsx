@@ -30,7 +30,7 @@ export default function Outbox() {
               <tbody>
                 {messages.map((m) => (
                   <tr key={m.id} aria-current={m.id === open ? "true" : undefined}>
-                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} className="strong">{m.toAddress}</Link><div className="small">{m.channel === "sms" ? <><span className="badge">SMS</span> {m.text.slice(0, 60)}</> : m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
+                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}#message`} className="strong">{m.toAddress}</Link><div className="small">{m.channel === "sms" ? <><span className="badge">SMS</span> {m.text.slice(0, 60)}</> : m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
                   </tr>
                 ))}
               </tbody>
@@ -41,12 +41,12 @@ export default function Outbox() {
             </nav>
           </div>
           {current?.channel === "sms" ? (
-            <article className="card stack" aria-label="Message">
+            <article id="message" className="card stack" aria-label="Message">
               <dl className="facts small"><dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd></dl>
               <SmsBubble from={current.fromAddress} body={current.text} />
             </article>
           ) : current ? (
-            <article className="card stack" aria-label="Message">
+            <article id="message" className="card stack" aria-label="Message">
               <dl className="facts small">
                 <dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd><dt>Subject</dt><dd className="strong">{current.subject}</dd>
                 {Object.entries(current.headers).map(([k, v]) => <div key={k} style={{ display: "contents" }}><dt>{k}</dt><dd style={{ wordBreak: "break-all" }}>{v}</dd></div>)}

@@ -308,6 +308,12 @@ describe("daily work without friction (issue 16)", () => {
       await screenshot(page, `i16-390${path.replace(/\W+/g, "-")}`);
     }
     expect(wide).toEqual([]);
+
+    // On a phone the message is below the list: opening one brings it into view.
+    await visit(page, "/outbox");
+    await page.getByRole("table").getByRole("link").nth(1).click();
+    await page.waitForURL(/open=\d+#message$/);
+    await expect.poll(async () => (await page.getByRole("article", { name: "Message" }).boundingBox())?.y ?? Infinity).toBeLessThan(900);
     await context.close();
   }, 120_000);
 });
