@@ -37,6 +37,8 @@ export function PreflightForm({ campaignId, intent, title, confirmLabel, childre
     try {
       const p = await (ahead.current.get(audience) ?? check(audience));
       ahead.current.delete(audience); // a second click asks afresh
+      // What the server would refuse is said here and now: no dialog offers a start that cannot happen.
+      if (p.refusal) return setProblem(p.refusal);
       setQuestion({ sentences: p.sentences, recipients: p.recipients });
       dialog.current?.showModal();
     } catch (error) {

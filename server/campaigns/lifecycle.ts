@@ -109,14 +109,26 @@ async function enqueueLanes(tx: Executor, campaignId: number, runId: number, run
   }
 }
 
-async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudience, source: StatusSource): Promise<TransitionResult> {
-  const [steps] = await tx.select({ n: sql<number>`count(*)::int`, sms: sql<number>`(count(*) filter (where ${sequenceSteps.channel} = 'sms'))::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
-  if (!steps?.n) throw new ValidationFailed(`"${campaign.name}" has no steps: add at least one step with a template.`);
+/**
+ * Why a start or rerun for `audience` would be refused, as the sentence the
+ * refusal says, or null: the pre-flight asks the same before the user
+ * confirms, so no dialog offers a Start that cannot happen.
+ */
+export async function startRefusal(db: Executor, campaign: Pick<Campaign, "id" | "name" | "currentRunId">, audience: RunAudience): Promise<string | null> {
+  const [steps] = await db.select({ n: sql<number>`count(*)::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
+  if (!steps?.n) return `"${campaign.name}" has no steps: add at least one step with a template.`;
   if (audience === "everyone") {
-    const [lists] = await tx.select({ n: sql<number>`count(*)::int` }).from(campaignLists).where(eq(campaignLists.campaignId, campaign.id));
-    if (!lists?.n) throw new ValidationFailed(`"${campaign.name}" has no audience: choose at least one list.`);
+    const [lists] = await db.select({ n: sql<number>`count(*)::int` }).from(campaignLists).where(eq(campaignLists.campaignId, campaign.id));
+    if (!lists?.n) return `"${campaign.name}" has no audience: choose at least one list.`;
   }
-  if (audience !== "everyone" && !campaign.currentRunId) throw new ValidationFailed("There is no previous run to take recipients from.");
+  if (audience !== "everyone" && !campaign.currentRunId) return "There is no previous run to take recipients from.";
+  return null;
+}
+
+async function startRun(tx: Transaction, campaign: Campaign, audience: RunAudience, source: StatusSource): Promise<TransitionResult> {
+  const refusal = await startRefusal(tx, campaign, audience);
+  if (refusal) throw new ValidationFailed(refusal);
+  const [steps = { n: 0, sms: 0 }] = await tx.select({ n: sql<number>`count(*)::int`, sms: sql<number>`(count(*) filter (where ${sequenceSteps.channel} = 'sms'))::int` }).from(sequenceSteps).where(eq(sequenceSteps.campaignId, campaign.id));
   const startAt = campaign.startAt && campaign.startAt.getTime() > Date.now() ? campaign.startAt : new Date();
   const run = await materializeRun(tx, campaign, { audience, sourceRunId: campaign.currentRunId, startAt });
   await snapshotRunSteps(tx, campaign.id, run.runId);

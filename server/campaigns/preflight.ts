@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { campaigns } from "../../db/schema";
 import { NotFound } from "../errors";
+import { startRefusal } from "./lifecycle";
 import { AUDIENCE_LABELS, audienceCondition, type RunAudience } from "../runs/audience";
 import { messageWords } from "../runs/summary";
 
@@ -29,6 +30,8 @@ export interface Preflight {
   /** For a rerun: people of the previous run who were never mailed, and whether this choice includes them. */
   neverMailed: { previousRun: number; people: number; included: boolean } | null;
   sentences: string[];
+  /** Why Start or Rerun would be refused (no steps, no audience, no previous run), or null: then nothing is offered to confirm. */
+  refusal: string | null;
 }
 
 /**
@@ -56,9 +59,8 @@ export async function preflight(db: Executor, campaignId: number, audience: RunA
         select r.run_number, (select count(*)::int from run_recipients p where p.campaign_id = ${campaignId} and p.run_id = r.id and p.first_sent_at is null) as never
         from campaign_runs r where r.campaign_id = ${campaignId} and r.id = ${c.currentRunId}`)
     : [];
-  if (audience !== "everyone" && !c.currentRunId) {
-    return empty(audience, steps.length, smsSteps, ["There is no previous run to take recipients from."]);
-  }
+  const refusal = await startRefusal(db, c, audience);
+  if (refusal) return { audience, audienceLabel: AUDIENCE_LABELS[audience], recipients: 0, steps: steps.length, smsSteps, emails: 0, suppressed: 0, outsideWindow: 0, missingFields: [], unknownTags: [], neverMailed: null, sentences: [refusal], refusal };
   const names = [...tags.keys()];
   const valueOf = (tag: string) => (STANDARD.has(tag) ? sql.raw(`l.${tag}`) : sql`l.attributes->>${tag}`);
   const window = sql`${`{${c.windowDays.join(",")}}`}::smallint[], ${c.windowStartHour}::int, ${c.windowEndHour}::int`;
@@ -79,7 +81,7 @@ export async function preflight(db: Executor, campaignId: number, audience: RunA
   const neverMailed = prev ? { previousRun: prev.run_number, people: prev.never, included: audience === "not_mailed" || audience === "everyone" } : null;
   const result: Preflight = {
     audience, audienceLabel: AUDIENCE_LABELS[audience], recipients, steps: steps.length, smsSteps, emails: recipients * steps.length,
-    suppressed: Number(r.suppressed ?? 0), outsideWindow: Number(r.outside_window ?? 0), missingFields, unknownTags, neverMailed, sentences: [],
+    suppressed: Number(r.suppressed ?? 0), outsideWindow: Number(r.outside_window ?? 0), missingFields, unknownTags, neverMailed, sentences: [], refusal: null,
   };
   result.sentences = describe(result);
   return result;
@@ -101,6 +103,3 @@ function describe(p: Preflight): string[] {
   return out;
 }
 
-function empty(audience: RunAudience, steps: number, smsSteps: number, sentences: string[]): Preflight {
-  return { audience, audienceLabel: AUDIENCE_LABELS[audience], recipients: 0, steps, smsSteps, emails: 0, suppressed: 0, outsideWindow: 0, missingFields: [], unknownTags: [], neverMailed: null, sentences };
-}

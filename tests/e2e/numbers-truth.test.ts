@@ -9,7 +9,7 @@ import { verifyCounters } from "../../server/counters/verify";
 import { enqueue } from "../../server/queue";
 import { recordHit } from "../../server/tracking/hits";
 import { foldEvents } from "../../server/tracking/fold";
-import { launchChromium, screenshot } from "../helpers/browser";
+import { hydrated, launchChromium, screenshot } from "../helpers/browser";
 import { useTestDatabase } from "../helpers/db";
 import { campaignFactory, emailStatuses } from "../helpers/engine";
 import { userFactory } from "../helpers/factories";
@@ -204,5 +204,17 @@ describe("the numbers on screen", () => {
     expect(row!.recipients).toBe(6);
     await screenshot(page, "truth-06-after-preflight");
     await assertCountersAgree();
+  }, 60_000);
+
+  it("Start of a campaign with no audience says why at once, and offers nothing to confirm", async () => {
+    const c = await campaignFactory(t.services, { recipients: 1, settings: { name: "No audience yet", listIds: [] } });
+    await signInAs("editor");
+    await page.goto(`${server.base}/campaigns/${c.id}`);
+    await hydrated(page);
+    await page.getByRole("button", { name: "Start" }).click();
+    await expect.poll(() => page.getByRole("alert").first().innerText()).toContain('"No audience yet" has no audience: choose at least one list.');
+    expect(await page.getByRole("dialog").isVisible()).toBe(false);
+    const [runs] = await db().execute<{ n: number }>(sql`select count(*)::int as n from campaign_runs where campaign_id = ${c.id}`);
+    expect(runs!.n).toBe(0);
   }, 60_000);
 });
