@@ -9,6 +9,9 @@ export function createDb(url: string, options: { max?: number; applicationName?:
     // Sees every statement with its parameters (tests use it to EXPLAIN the send path's real queries).
     ...(options.onQuery ? { debug: (_connection: number, query: string, params: unknown[]) => options.onQuery!(query, params) } : {}),
     onnotice: () => {},
+    // A connection attempt that gets no answer (a server mid-restart) gives up after 10 s instead of postgres.js's 30,
+    // so a request during an outage is answered with its 503 while the caller still waits.
+    connect_timeout: 10,
     // int8 (ids, counts) as JS numbers: exact far beyond any id or count Herald will hold.
     types: { int8: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
     // jit off for every Herald session: its queries are short and index-driven, and on large tables their
