@@ -116,7 +116,7 @@ export default function CampaignPage() {
               <ActionButton intent="cancel" label="Cancel campaign" className="danger" confirm={{
                 title: `Cancel "${c.name}"?`,
                 body: c.status === "scheduled" ? "It will not start, and none of its messages will be sent. You can run it again later." : "Messages not yet sent will never be sent. What was sent stays in its history; you can run it again later.",
-                confirmLabel: "Cancel campaign", keepLabel: c.status === "scheduled" ? "Keep it scheduled" : "Keep sending",
+                confirmLabel: "Cancel campaign", keepLabel: c.status === "scheduled" ? "Keep it scheduled" : c.status === "paused" ? "Keep it paused" : "Keep sending",
               }}>{version}</ActionButton>
             ) : null}
             {["completed", "cancelled", "failed"].includes(c.status) ? (

@@ -5,6 +5,7 @@ import { When } from "../components/Time";
 import { fmtInt, fmtPct } from "../lib/format";
 import { guarded } from "../lib/guard.server";
 import { RATE_LABELS } from "../lib/rate-labels";
+import { AUDIENCE_LABELS } from "../../shared/run-audiences";
 import { SMS_LABELS, smsRatesOf } from "../../shared/sms-rates";
 
 export const meta: MetaFunction = () => [{ title: "Compare runs · Herald" }];
@@ -57,7 +58,7 @@ export default function CompareRuns() {
             <thead><tr><th scope="col"></th><th scope="col" className="num">Run {a.runNumber} <StatusBadge status={a.status} /></th><th scope="col" className="num">Run {b.runNumber} <StatusBadge status={b.status} /></th></tr></thead>
             <tbody>
               <tr><th scope="row">Started</th><td className="num small">{<When value={a.startedAt} />}</td><td className="num small">{<When value={b.startedAt} />}</td></tr>
-              <tr><th scope="row">Audience</th><td className="num small">{a.audience}</td><td className="num small">{b.audience}</td></tr>
+              <tr><th scope="row">Audience</th><td className="num small">{AUDIENCE_LABELS[a.audience] ?? a.audience}</td><td className="num small">{AUDIENCE_LABELS[b.audience] ?? b.audience}</td></tr>
               {[...rows, ...(a.smsSent + a.smsFailed + b.smsSent + b.smsFailed ? smsRows : [])].map(([label, show, score]) => (
                 <tr key={label}>
                   <th scope="row">{label}</th>

@@ -107,6 +107,7 @@ describe("a team member in the browser", () => {
     await page.getByRole("link", { name: "Compare the last two runs" }).click();
     await page.waitForURL(/compare/);
     expect(await page.getByRole("row", { name: /^Emails sent/ }).innerText()).toMatch(/80\s+80/);
+    expect(await page.getByRole("row", { name: /^Audience/ }).innerText()).toMatch(/everyone in the audience\s+only those mailed who did not open/);
     await screenshot(page, "09-compare-runs");
     await page.goBack();
     await page.getByRole("link", { name: "Run 1" }).click();
