@@ -17,6 +17,9 @@ describe("test send", () => {
     const messages = await t.services.db.execute<{ to_address: string; subject: string }>(sql`select to_address, subject from outbox_messages where campaign_id = ${c.id} order by id`);
     expect(messages).toEqual([{ to_address: me.email, subject: "[Test step 1] Hello Name0" }, { to_address: me.email, subject: "[Test step 2] Hello Name0" }]);
     expect(await getCampaign(t.services.db, c.id)).toMatchObject({ status: "draft", sent: 0, lifetimeRuns: 0 });
+    // Filled in for someone a run would mail: not the lead who unsubscribed.
+    await t.services.db.execute(sql`insert into suppressions (email, reason) values (${c.audience.emails[0]!}, 'unsubscribed')`);
+    expect(await editor.campaigns.testSend({ campaignId: c.id })).toMatchObject({ renderedFor: c.audience.emails[1] });
     const viewer = await callerAs(t.services, "viewer");
     await expect(viewer.campaigns.testSend({ campaignId: c.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
