@@ -10,21 +10,15 @@ import { RunProgress } from "../components/RunProgress";
 import { StatusBadge } from "../components/StatusBadge";
 import { When, Ago } from "../components/Time";
 import { fmtCount, fmtDate, fmtInt, fmtPct } from "../lib/format";
-import { attempt, guarded } from "../lib/guard.server";
+import { attempt, guarded, pathNumber } from "../lib/guard.server";
 import { useLivePage } from "../lib/live";
 import { RATE_LABELS } from "../lib/rate-labels";
 import { SMS_LABELS, smsRatesOf } from "../../shared/sms-rates";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.campaign.name ?? "Campaign"} · Herald` }];
 
-const campaignId = (params: { id?: string }) => {
-  const id = Number(params.id);
-  if (!Number.isInteger(id) || id < 1) throw new Response("No such campaign", { status: 404 });
-  return id;
-};
-
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
-  const id = campaignId(params);
+  const id = pathNumber(params.id, "campaign");
   const [campaign, runs, stepProgress, legacy, links, smsCost] = await guarded(request, () => Promise.all([
     context.trpc.campaigns.get({ campaignId: id }), context.trpc.campaigns.runs({ campaignId: id }), context.trpc.campaigns.stepProgress({ campaignId: id }),
     context.trpc.stats.legacyReceipts({ campaignId: id }), context.trpc.engagement.links({ campaignId: id }), context.trpc.campaigns.smsCost({ campaignId: id }),
@@ -51,7 +45,7 @@ function doneMessage(intent: string, value: unknown): string {
 }
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
-  const id = campaignId(params);
+  const id = pathNumber(params.id, "campaign");
   const form = await request.formData();
   const intent = String(form.get("intent"));
   const expectedVersion = form.get("version") ? Number(form.get("version")) : undefined;

@@ -31,9 +31,9 @@ function keysFor(email: string, address: string | undefined) {
 export async function takeAttempt(db: Database, email: string, address: string | undefined): Promise<void> {
   const window = sql.raw(`interval '${THROTTLE.windowMinutes} minutes'`);
   const lock = sql.raw(`interval '${THROTTLE.lockMinutes} minutes'`);
-  const locked = await db.transaction(async (tx) => {
+  await db.transaction(async (tx) => {
     for (const { key, limit } of keysFor(email, address)) {
-      // The update is skipped while the key is locked: no row comes back, and the whole attempt rolls back.
+      // The update is skipped while the key is locked: no row comes back, and the refusal rolls the whole attempt back.
       const taken = await tx.execute(sql`
         insert into login_throttle as t (key, failures, window_started_at, locked_until)
         values (${key}, 1, now(), case when ${limit} <= 1 then now() + ${lock} end)
@@ -50,26 +50,15 @@ export async function takeAttempt(db: Database, email: string, address: string |
         const [row] = await tx.execute<{ seconds: number | null }>(sql`
           select ceil(extract(epoch from max(locked_until) - now()))::int as seconds
           from login_throttle where key in (${sql.join(keys, sql`, `)}) and locked_until > now()`);
-        throw new Locked(Math.max(1, row?.seconds ?? 1));
+        const seconds = Math.max(1, row?.seconds ?? 1);
+        const minutes = Math.ceil(seconds / 60);
+        throw new TooManyAttempts(`Too many failed sign-ins. For your safety sign-in is paused: try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, seconds);
       }
     }
     // Old rows are worthless once their window and lock are over; the index on window_started_at finds them.
     await tx.execute(sql`
       delete from login_throttle where window_started_at < now() - interval '1 day' and (locked_until is null or locked_until < now())`);
-    return null;
-  }).catch((error: unknown) => {
-    if (error instanceof Locked) return error.seconds;
-    throw error;
   });
-  if (locked) {
-    const minutes = Math.ceil(locked / 60);
-    throw new TooManyAttempts(`Too many failed sign-ins. For your safety sign-in is paused: try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, locked);
-  }
-}
-class Locked extends Error {
-  constructor(readonly seconds: number) {
-    super("locked");
-  }
 }
 
 /**

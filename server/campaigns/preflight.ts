@@ -3,7 +3,7 @@ import type { Executor } from "../../db/client";
 import { campaigns } from "../../db/schema";
 import { NotFound } from "../errors";
 import { startRefusal } from "./lifecycle";
-import { AUDIENCE_LABELS, audienceCondition, type RunAudience } from "../runs/audience";
+import { AUDIENCE_LABELS, audienceCondition, mailableLead, type RunAudience } from "../runs/audience";
 import { messageWords } from "../runs/summary";
 
 const STANDARD = new Set(["email", "first_name", "last_name", "company"]);
@@ -64,7 +64,7 @@ export async function preflight(db: Executor, campaignId: number, audience: RunA
   const names = [...tags.keys()];
   const valueOf = (tag: string) => (STANDARD.has(tag) ? sql.raw(`l.${tag}`) : sql`l.attributes->>${tag}`);
   const window = sql`${`{${c.windowDays.join(",")}}`}::smallint[], ${c.windowStartHour}::int, ${c.windowEndHour}::int`;
-  const ok = sql`(l.status = 'active' and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email)))`;
+  const ok = mailableLead;
   const [row] = await db.execute<Record<string, number>>(sql`
     select count(*) filter (where ${ok})::int as recipients,
            count(*) filter (where not ${ok})::int as suppressed,

@@ -3,6 +3,9 @@ import { sql } from "drizzle-orm";
 export { AUDIENCE_LABELS, RUN_AUDIENCES, type RunAudience } from "../../shared/run-audiences";
 import type { RunAudience } from "../../shared/run-audiences";
 
+/** A lead (alias l) a run would mail: active, and its address not suppressed. Run start, the pre-flight and test sends ask the same. */
+export const mailableLead = sql`(l.status = 'active' and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email)))`;
+
 /**
  * The leads (alias l) a run is for: the campaign's lists, or a subset of the
  * previous run's recipients. Shared by run start and the pre-flight, so both

@@ -1,7 +1,7 @@
 import { asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Transaction } from "../../db/client";
 import { campaignRuns, campaigns, sequenceSteps } from "../../db/schema";
-import { audienceCondition, type RunAudience } from "./audience";
+import { audienceCondition, mailableLead, type RunAudience } from "./audience";
 
 export type { RunAudience } from "./audience";
 type Campaign = typeof campaigns.$inferSelect;
@@ -48,8 +48,7 @@ export async function materializeRun(
     insert into run_recipients (campaign_id, run_id, lead_id, email, time_zone)
     select ${campaign.id}, ${runId}, l.id, l.email, ${smsZone(campaign.id)}
     from leads l
-    where l.status = 'active' and ${audience}
-      and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))
+    where ${mailableLead} and ${audience}
     -- In lead order: the recipients' lead indexes then grow in order as they are written, and the run's sending
     -- (in recipient order) updates a few neighbouring index pages per batch instead of a hundred random ones.
     order by l.id`);

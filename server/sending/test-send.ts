@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Services } from "../services";
 import { NotFound, ValidationFailed } from "../errors";
 import { mergeDataFor, renderTemplate } from "../templates/render";
+import { mailableLead } from "../runs/audience";
 import { mailbox } from "./compose";
 import { createTransport } from "./transports";
 import type { OutgoingEmail } from "./transport";
@@ -23,7 +24,7 @@ export async function sendTest(services: Services, campaignId: number, to: strin
     select l.email, l.first_name, l.last_name, l.company, l.attributes from leads l
     join list_members m on m.lead_id = l.id join campaign_lists cl on cl.list_id = m.list_id and cl.campaign_id = ${campaignId}
     -- Someone a run would mail: an active lead whose address is not suppressed, when the audience has one.
-    order by (l.status = 'active' and not exists (select 1 from suppressions s where lower(s.email) = lower(l.email))) desc, l.id limit 1`);
+    order by ${mailableLead} desc, l.id limit 1`);
   const data = lead ? mergeDataFor({ email: lead.email, firstName: lead.first_name, lastName: lead.last_name, company: lead.company, attributes: lead.attributes }) : { email: to };
   const from = mailbox(campaign.from_name, campaign.from_email);
   const stamp = -Date.now(); // test messages are not scheduled emails; negative ids keep them apart in the outbox

@@ -36,7 +36,7 @@ export interface Rendered extends TemplateParts {
 }
 
 export function renderTemplate(template: TemplateParts, data: MergeData): Rendered {
-  const { html, dropped } = safeHrefs(renderString(template.html, data, "html"));
+  const { html, dropped } = sanitizeHtml(renderString(template.html, data, "html"));
   return {
     subject: renderString(template.subject, data, "text").replace(/[\r\n]+/g, " "),
     html,
@@ -74,7 +74,7 @@ function decodeAttribute(value: string): string {
  * only; event handlers (`onerror=`), scripts and refreshes are removed. Only
  * inside tags: text that reads `href=` stays text.
  */
-export function safeHrefs(html: string): { html: string; dropped: string[] } {
+export function sanitizeHtml(html: string): { html: string; dropped: string[] } {
   const dropped: string[] = [];
   const inert = html.replace(ACTIVE_ELEMENTS, (element) => {
     dropped.push(element.length > 80 ? `${element.slice(0, 77)}...` : element);
