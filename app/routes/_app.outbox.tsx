@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { SmsBubble } from "../components/SmsBubble";
 import { When } from "../components/Time";
 import { fmtInt } from "../lib/format";
@@ -18,6 +19,13 @@ export default function Outbox() {
   const [params] = useSearchParams();
   const open = Number(params.get("open")) || messages[0]?.id;
   const current = messages.find((m) => m.id === open);
+  // On a phone the message sits below the list: an opened one is brought into view. Beside the list (desktop), nothing moves.
+  const reader = useRef<HTMLElement>(null);
+  const asked = params.get("open");
+  useEffect(() => {
+    const top = reader.current?.getBoundingClientRect().top;
+    if (asked && top !== undefined && top > window.innerHeight) reader.current!.scrollIntoView();
+  }, [asked]);
   return (
     <section className="stack">
       <h1>Outbox</h1>
@@ -30,7 +38,7 @@ export default function Outbox() {
               <tbody>
                 {messages.map((m) => (
                   <tr key={m.id} aria-current={m.id === open ? "true" : undefined}>
-                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}#message`} className="strong">{m.toAddress}</Link><div className="small">{m.channel === "sms" ? <><span className="badge">SMS</span> {m.text.slice(0, 60)}</> : m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
+                    <td><Link to={`?${new URLSearchParams({ ...Object.fromEntries(params), open: String(m.id) })}`} preventScrollReset className="strong">{m.toAddress}</Link><div className="small">{m.channel === "sms" ? <><span className="badge">SMS</span> {m.text.slice(0, 60)}</> : m.subject}</div><div className="muted small">{<When value={m.createdAt} />}</div></td>
                   </tr>
                 ))}
               </tbody>
@@ -41,12 +49,12 @@ export default function Outbox() {
             </nav>
           </div>
           {current?.channel === "sms" ? (
-            <article id="message" className="card stack" aria-label="Message">
+            <article ref={reader} className="card stack" aria-label="Message">
               <dl className="facts small"><dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd></dl>
               <SmsBubble from={current.fromAddress} body={current.text} />
             </article>
           ) : current ? (
-            <article id="message" className="card stack" aria-label="Message">
+            <article ref={reader} className="card stack" aria-label="Message">
               <dl className="facts small">
                 <dt>From</dt><dd>{current.fromAddress}</dd><dt>To</dt><dd>{current.toAddress}</dd><dt>Subject</dt><dd className="strong">{current.subject}</dd>
                 {Object.entries(current.headers).map(([k, v]) => <div key={k} style={{ display: "contents" }}><dt>{k}</dt><dd style={{ wordBreak: "break-all" }}>{v}</dd></div>)}

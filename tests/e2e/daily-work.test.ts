@@ -312,8 +312,16 @@ describe("daily work without friction (issue 16)", () => {
     // On a phone the message is below the list: opening one brings it into view.
     await visit(page, "/outbox");
     await page.getByRole("table").getByRole("link").nth(1).click();
-    await page.waitForURL(/open=\d+#message$/);
+    await page.waitForURL(/open=\d+$/);
     await expect.poll(async () => (await page.getByRole("article", { name: "Message" }).boundingBox())?.y ?? Infinity).toBeLessThan(900);
     await context.close();
+    // On a desktop the message is beside the list: opening one leaves the page where it is.
+    const desk = await signedInPage(1360);
+    await visit(desk.page, "/outbox");
+    await desk.page.getByRole("table").getByRole("link").nth(1).click();
+    await desk.page.waitForURL(/open=\d+$/);
+    await desk.page.waitForTimeout(300);
+    expect(await desk.page.evaluate(() => window.scrollY)).toBe(0);
+    await desk.context.close();
   }, 120_000);
 });
